@@ -1,0 +1,10 @@
+// Original file: protos/book.proto
+
+
+export interface GetBookRequest {
+  'id'?: (string);
+}
+
+export interface GetBookRequest__Output {
+  'id': (string);
+}

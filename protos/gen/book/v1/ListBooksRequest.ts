@@ -1,0 +1,10 @@
+// Original file: protos/book.proto
+
+
+export interface ListBooksRequest {
+  'pageSize'?: (number);
+}
+
+export interface ListBooksRequest__Output {
+  'pageSize': (number);
+}

@@ -1,0 +1,10 @@
+// Original file: protos/order.proto
+
+
+export interface StreamOrdersRequest {
+  'userId'?: (string);
+}
+
+export interface StreamOrdersRequest__Output {
+  'userId': (string);
+}

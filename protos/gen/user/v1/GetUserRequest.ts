@@ -1,0 +1,10 @@
+// Original file: protos/user.proto
+
+
+export interface GetUserRequest {
+  'id'?: (string);
+}
+
+export interface GetUserRequest__Output {
+  'id': (string);
+}

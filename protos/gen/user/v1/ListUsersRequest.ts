@@ -1,0 +1,10 @@
+// Original file: protos/user.proto
+
+
+export interface ListUsersRequest {
+  'pageSize'?: (number);
+}
+
+export interface ListUsersRequest__Output {
+  'pageSize': (number);
+}

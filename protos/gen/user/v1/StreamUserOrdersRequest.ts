@@ -1,0 +1,10 @@
+// Original file: protos/user.proto
+
+
+export interface StreamUserOrdersRequest {
+  'userId'?: (string);
+}
+
+export interface StreamUserOrdersRequest__Output {
+  'userId': (string);
+}

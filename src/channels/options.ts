@@ -1,0 +1,40 @@
+// Maps a service's config onto grpc-js channel options: grpc-js does keepalive, reconnect backoff,
+// load balancing and message limits itself; we only configure it.
+import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ServiceConfig } from '../config/types.ts';
+
+/** gRFC A8: clients raise keepalive times under 10 s to 10 s so servers do not answer with too_many_pings. */
+export const MIN_KEEPALIVE_TIME_MS = 10_000;
+
+/** The keepalive interval actually used: 0 (off) or at least 10 s. */
+export function effectiveKeepaliveTime(service: ServiceConfig): number {
+  const { time } = service.keepalive;
+  return time === 0 ? 0 : Math.max(time, MIN_KEEPALIVE_TIME_MS);
+}
+
+export function channelOptions(service: ServiceConfig): ChannelOptions {
+  const keepaliveTime = effectiveKeepaliveTime(service);
+  const options: ChannelOptions = {
+    // Retries are done once, by our retry interceptor, so every attempt is observed; the native
+    // policy would retry underneath it, invisibly and a second time.
+    'grpc.enable_retries': 0,
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [service.load_balancing]: {} }] }),
+    'grpc.max_receive_message_length': service.max_receive_message_size,
+    'grpc.max_send_message_length': service.max_send_message_size,
+    'grpc.initial_reconnect_backoff_ms': service.reconnect.initial_backoff,
+    'grpc.max_reconnect_backoff_ms': service.reconnect.max_backoff,
+    'grpc.client_idle_timeout_ms': service.idle_timeout,
+    // Each configured service gets a channel of its own, even when two share an address, so their
+    // settings and their state gauges stay independent.
+    'grpc.use_local_subchannel_pool': 1,
+  };
+  if (keepaliveTime > 0) {
+    options['grpc.keepalive_time_ms'] = keepaliveTime;
+    options['grpc.keepalive_timeout_ms'] = service.keepalive.timeout;
+    options['grpc.keepalive_permit_without_calls'] = service.keepalive.permit_without_calls ? 1 : 0;
+  }
+  if (service.tls.enabled && service.tls.server_name) {
+    options['grpc.ssl_target_name_override'] = service.tls.server_name;
+  }
+  return options;
+}

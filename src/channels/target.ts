@@ -1,0 +1,62 @@
+// Turns a configured address into the target grpc-js dials and the canonical URI telemetry reports.
+
+export interface ParsedTarget {
+  /** What grpc-js is given: a URI whose scheme grpc-js resolves (dns, ipv4, ipv6, unix). */
+  uri: string;
+  /** Canonical form for the grpc.target attribute (gRFC A66): "host:port" becomes "dns:///host:port". */
+  canonical: string;
+  /** Host of the target as configured (not a resolved IP): the server.address span attribute. */
+  host: string;
+  /** Port, when the target has one (unix sockets do not). */
+  port?: number;
+  /** The authority for TLS name checks: host without brackets. */
+  authority: string;
+}
+
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\*):(\d+)$/;
+
+function splitHostPort(hostPort: string): { host: string; port: number } {
+  const match = HOST_PORT.exec(hostPort);
+  if (!match) throw new Error(`"${hostPort}" is not host:port (a port is required, e.g. localhost:9002)`);
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) throw new Error(`port ${port} is out of range 1-65535`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function fromHostPort(hostPort: string, scheme: 'dns' | 'ipv4' | 'ipv6', uri: string): ParsedTarget {
+  const { host, port } = splitHostPort(hostPort);
+  const canonical = scheme === 'dns' ? `dns:///${hostPort}` : uri;
+  return { uri, canonical, host, port, authority: host };
+}
+
+/** Parses "host:port", "dns:///host:port", "ipv4:a.b.c.d:port", "ipv6:[::1]:port" and "unix:/path"; throws with the reason. */
+export function parseTarget(address: string): ParsedTarget {
+  const value = address.trim();
+  if (value === '') throw new Error('is required (host:port or a gRPC target URI)');
+  if (/\s/.test(value)) throw new Error(`"${value}" contains white space`);
+
+  if (value.startsWith('unix:')) {
+    const path = value.startsWith('unix://') ? value.slice('unix://'.length) : value.slice('unix:'.length);
+    if (!path.startsWith('/') && value.startsWith('unix://')) throw new Error(`"${value}" must use an absolute path (unix:///path)`);
+    if (path === '') throw new Error(`"${value}" names no socket path`);
+    return { uri: value, canonical: value, host: path, authority: 'localhost' };
+  }
+  if (value.startsWith('dns:')) {
+    // dns:///host:port or dns://resolver-authority/host:port
+    const match = /^dns:(?:\/\/[^/]*\/)?(.+)$/.exec(value);
+    if (!match) throw new Error(`"${value}" is not a dns target (dns:///host:port)`);
+    const parsed = fromHostPort(match[1]!, 'dns', value);
+    return { ...parsed, canonical: value.startsWith('dns://') ? value : `dns:///${match[1]}` };
+  }
+  if (value.startsWith('ipv4:') || value.startsWith('ipv6:')) {
+    const scheme = value.slice(0, 4) as 'ipv4' | 'ipv6';
+    const addresses = value.slice(5).split(',');
+    const first = fromHostPort(addresses[0]!, scheme, value);
+    for (const other of addresses.slice(1)) splitHostPort(other);
+    return first;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new Error(`"${value}": scheme not supported (use host:port, dns:, ipv4:, ipv6: or unix:)`);
+  }
+  return fromHostPort(value, 'dns', `dns:///${value}`);
+}

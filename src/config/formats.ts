@@ -1,0 +1,61 @@
+// Convict formats for the value kinds our config uses; each coerces strings (files and env vars alike).
+import convict from 'convict';
+import { status as Status } from '@grpc/grpc-js';
+import { formatDuration, parseByteSize, parseDuration } from './duration.ts';
+
+/** Bounds that keep durations meaningful: nothing negative, no deadline beyond a day, no wait or backoff beyond 10 minutes. */
+const MAX_DURATION_MS = 24 * 3_600_000;
+const MAX_WAIT_MS = 10 * 60_000;
+
+function durationFormat(name: string, minMs: number, maxMs: number): convict.Format {
+  return {
+    name,
+    coerce: (value: string) => parseDuration(value) ?? value,
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new Error(`must be a duration such as "100ms", "5s" or "1m"`);
+      }
+      if (value < minMs) throw new Error(value < 0 ? 'must not be negative' : `must be at least ${minMs}ms`);
+      if (value > maxMs) throw new Error(`must be at most ${formatDuration(maxMs)}`);
+    },
+  };
+}
+
+const STATUS_NAMES = Object.keys(Status).filter((key) => Number.isNaN(Number(key)));
+
+export function registerFormats(): void {
+  convict.addFormats({
+    duration: durationFormat('duration', 0, MAX_DURATION_MS),
+    'positive-duration': durationFormat('positive-duration', 1, MAX_DURATION_MS),
+    'wait-duration': durationFormat('wait-duration', 1, MAX_WAIT_MS),
+    'byte-size': {
+      coerce: (value: string) => parseByteSize(value) ?? value,
+      validate(value: unknown) {
+        if (typeof value !== 'number' || !Number.isInteger(value)) {
+          throw new Error(`must be a byte size such as 4194304, "512KiB" or "4MiB"`);
+        }
+        if (value < -1) throw new Error('must be -1 (unlimited) or a positive size');
+      },
+    },
+    bool: {
+      coerce: (value: string) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value),
+      validate(value: unknown) {
+        if (typeof value !== 'boolean') throw new Error('must be true or false');
+      },
+    },
+    'status-codes': {
+      coerce: (value: string) => value.split(',').map((code) => code.trim()),
+      validate(value: unknown) {
+        if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty list of gRPC status code names');
+        const unknown = value.filter((code) => typeof code !== 'string' || !STATUS_NAMES.includes(code.toUpperCase()));
+        if (unknown.length > 0) throw new Error(`unknown status code(s) ${unknown.join(', ')}; known: ${STATUS_NAMES.join(', ')}`);
+      },
+    },
+    'string-list': {
+      coerce: (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean),
+      validate(value: unknown) {
+        if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new Error('must be a list of strings');
+      },
+    },
+  });
+}

@@ -1,0 +1,218 @@
+// The config schema: every field, its default and why, and the environment variable that overrides it.
+// This file is the single home of defaults; the README's config reference is written from it.
+import { telemetrySchema } from './telemetry-schema.ts';
+
+/** Env var prefix of one service's fields: book-service → GRPC_CLIENTS_BOOK_SERVICE_. */
+export function serviceEnvPrefix(serviceName: string): string {
+  return `GRPC_CLIENTS_${serviceName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
+}
+
+/** The convict schema of one `grpc_clients.services[]` entry, with env names bound to that service. */
+export function serviceSchema(envPrefix: string) {
+  const env = (path: string) => envPrefix + path.toUpperCase().replace(/\./g, '_');
+  return {
+    name: {
+      doc: 'Logical name of the backend; the key for typed clients, logs and the grpc.service metric attribute.',
+      format: (value: unknown) => {
+        if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
+          throw new Error('is required: letters, digits, ".", "_" or "-"');
+        }
+      },
+      default: '',
+    },
+    address: {
+      doc: 'host:port or a gRPC target URI (dns:///host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path).',
+      format: String,
+      default: '',
+      env: env('address'),
+    },
+    timeout: {
+      doc: 'How long `connect: eager` (and connect()) waits for the channel to become READY.',
+      format: 'wait-duration',
+      default: 5_000,
+      env: env('timeout'),
+    },
+    deadline: {
+      doc: 'Default deadline of a call made without one, covering every attempt; 0 disables. A call without any deadline can hang forever on a half-open peer.',
+      format: 'duration',
+      default: 30_000,
+      env: env('deadline'),
+    },
+    connect: {
+      doc: 'eager: init() waits for READY and fails if the backend is not there; lazy: connect on first call (start-up order does not matter).',
+      format: ['eager', 'lazy'],
+      default: 'lazy',
+      env: env('connect'),
+    },
+    wait_for_ready: {
+      doc: 'Calls wait (up to their deadline) for a connection instead of failing fast with UNAVAILABLE while the backend is unreachable.',
+      format: 'bool',
+      default: false,
+      env: env('wait_for_ready'),
+    },
+    load_balancing: {
+      doc: 'grpc-js load-balancing policy over the addresses the target resolves to.',
+      format: ['pick_first', 'round_robin'],
+      default: 'pick_first',
+      env: env('load_balancing'),
+    },
+    max_receive_message_size: {
+      doc: 'Largest response message accepted, in bytes (-1 unlimited). gRPC default: 4 MiB.',
+      format: 'byte-size',
+      default: 4 * 1024 * 1024,
+      env: env('max_receive_message_size'),
+    },
+    max_send_message_size: {
+      doc: 'Largest request message sent, in bytes (-1 unlimited, the gRPC default).',
+      format: 'byte-size',
+      default: -1,
+      env: env('max_send_message_size'),
+    },
+    idle_timeout: {
+      doc: 'A channel with no calls for this long goes IDLE and drops its connection (grpc-js default 30m).',
+      format: 'positive-duration',
+      default: 30 * 60_000,
+      env: env('idle_timeout'),
+    },
+    retry: {
+      max: {
+        doc: 'Retries after the first attempt (gRFC A6 maxAttempts = max + 1, capped at 5 attempts). 0 disables retries, the gRPC default.',
+        format: 'nat',
+        default: 0,
+        env: env('retry.max'),
+      },
+      timeout: {
+        doc: 'Budget for the whole call including every attempt and backoff; 0 uses the call deadline alone.',
+        format: 'duration',
+        default: 0,
+        env: env('retry.timeout'),
+      },
+      backoff: {
+        doc: 'Initial backoff before the first retry (A6 initialBackoff); each delay is jittered by 0.8-1.2.',
+        format: 'wait-duration',
+        default: 100,
+        env: env('retry.backoff'),
+      },
+      max_backoff: {
+        doc: 'Upper bound of a single backoff delay (A6 maxBackoff).',
+        format: 'wait-duration',
+        default: 5_000,
+        env: env('retry.max_backoff'),
+      },
+      multiplier: {
+        doc: 'Backoff growth per retry (A6 backoffMultiplier).',
+        format: (value: unknown) => {
+          if (typeof value !== 'number' || !(value >= 1 && value <= 10)) throw new Error('must be a number from 1 to 10');
+        },
+        default: 2,
+        env: env('retry.multiplier'),
+      },
+      retryable_codes: {
+        doc: 'Status codes that are retried. UNAVAILABLE is the only code that is safe for every method.',
+        format: 'status-codes',
+        default: ['UNAVAILABLE'],
+        env: env('retry.retryable_codes'),
+      },
+      exclude_methods: {
+        doc: 'Methods never retried (non-idempotent writes), by name ("CreateOrder") or full name ("order.v1.OrderService/CreateOrder").',
+        format: 'string-list',
+        default: [] as string[],
+        env: env('retry.exclude_methods'),
+      },
+      max_tokens: {
+        doc: 'Retry throttling bucket size per target (A6 retryThrottling.maxTokens, 1-1000); retries stop while tokens <= max_tokens/2.',
+        format: (value: unknown) => {
+          if (typeof value !== 'number' || !(value > 0 && value <= 1000)) throw new Error('must be a number in (0, 1000]');
+        },
+        default: 10,
+        env: env('retry.max_tokens'),
+      },
+      token_ratio: {
+        doc: 'Tokens a successful call gives back (A6 retryThrottling.tokenRatio).',
+        format: (value: unknown) => {
+          if (typeof value !== 'number' || !(value > 0)) throw new Error('must be a number greater than 0');
+        },
+        default: 0.1,
+        env: env('retry.token_ratio'),
+      },
+    },
+    tls: {
+      enabled: { doc: 'Use TLS; without ca_file the system roots verify the server.', format: 'bool', default: false, env: env('tls.enabled') },
+      ca_file: { doc: 'PEM file of the CA(s) that sign the server certificate.', format: String, default: '', env: env('tls.ca_file') },
+      cert_file: { doc: 'PEM client certificate for mutual TLS (with key_file).', format: String, default: '', env: env('tls.cert_file') },
+      key_file: { doc: 'PEM private key of cert_file.', format: String, default: '', env: env('tls.key_file') },
+      server_name: {
+        doc: 'Name to verify in the server certificate (and send as SNI) instead of the address host.',
+        format: String,
+        default: '',
+        env: env('tls.server_name'),
+      },
+    },
+    keepalive: {
+      time: {
+        doc: 'Interval of HTTP/2 keepalive pings; 0 = off (gRFC A8 default). Values under 10s are raised to 10s (A8).',
+        format: 'duration',
+        default: 0,
+        env: env('keepalive.time'),
+      },
+      timeout: {
+        doc: 'How long to wait for a ping ack before the connection is considered dead (A8 default 20s).',
+        format: 'wait-duration',
+        default: 20_000,
+        env: env('keepalive.timeout'),
+      },
+      permit_without_calls: {
+        doc: 'Also ping while no call is active (A8 default false); the server must allow it or it sends GOAWAY.',
+        format: 'bool',
+        default: false,
+        env: env('keepalive.permit_without_calls'),
+      },
+    },
+    reconnect: {
+      initial_backoff: {
+        doc: 'First delay before reconnecting after a connection failure (grpc-js default 1s).',
+        format: 'wait-duration',
+        default: 1_000,
+        env: env('reconnect.initial_backoff'),
+      },
+      max_backoff: {
+        doc: 'Upper bound of the reconnect delay (grpc-js default 120s).',
+        format: 'wait-duration',
+        default: 120_000,
+        env: env('reconnect.max_backoff'),
+      },
+    },
+    health_check: {
+      enabled: {
+        doc: 'Check grpc.health.v1 at connect and watch it; NOT_SERVING is reported, and fails init() with connect: eager.',
+        format: 'bool',
+        default: false,
+        env: env('health_check.enabled'),
+      },
+      service: {
+        doc: 'Service name sent in HealthCheckRequest ("" asks about the server as a whole).',
+        format: String,
+        default: '',
+        env: env('health_check.service'),
+      },
+    },
+  };
+}
+
+/** The schema of the `grpc_clients` section outside the services list. */
+export const globalSchema = {
+  grpc_clients: {
+    services: {
+      doc: 'The backends this process calls; each entry is validated against the service schema.',
+      format: Array,
+      default: [] as unknown[],
+    },
+    drain_timeout: {
+      doc: 'How long shutdown() lets in-flight calls finish before cancelling them.',
+      format: 'duration',
+      default: 10_000,
+      env: 'GRPC_CLIENTS_DRAIN_TIMEOUT',
+    },
+    telemetry: telemetrySchema,
+  },
+};

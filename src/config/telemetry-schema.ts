@@ -1,0 +1,97 @@
+// Schema of `grpc_clients.telemetry`: what the SDK exports and where. Standard OTEL_* variables win
+// over these fields where OpenTelemetry defines one (OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, ...).
+
+export const telemetrySchema = {
+  enabled: {
+    doc: 'Master switch: false installs no telemetry interceptors and starts no OpenTelemetry SDK.',
+    format: 'bool',
+    default: true,
+    env: 'GRPC_CLIENTS_TELEMETRY_ENABLED',
+  },
+  service_name: {
+    doc: 'OpenTelemetry resource service.name; OTEL_SERVICE_NAME and init({ service }) take precedence in that order.',
+    format: String,
+    default: '',
+    env: 'GRPC_CLIENTS_TELEMETRY_SERVICE_NAME',
+  },
+  traces: {
+    exporter: {
+      doc: 'otlp (OTLP over HTTP), console or none; OTEL_TRACES_EXPORTER overrides.',
+      format: ['otlp', 'console', 'none'],
+      default: 'otlp',
+      env: 'GRPC_CLIENTS_TELEMETRY_TRACES_EXPORTER',
+    },
+    endpoint: {
+      doc: 'OTLP HTTP base URL (the exporter appends /v1/traces); empty uses OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318.',
+      format: String,
+      default: '',
+      env: 'GRPC_CLIENTS_TELEMETRY_TRACES_ENDPOINT',
+    },
+    sample_ratio: {
+      doc: 'Fraction of new traces sampled (parent-based: an incoming sampled trace is always followed).',
+      format: (value: unknown) => {
+        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error('must be a number from 0 to 1');
+      },
+      default: 1,
+      env: 'GRPC_CLIENTS_TELEMETRY_TRACES_SAMPLE_RATIO',
+    },
+  },
+  metrics: {
+    exporter: {
+      doc: 'prometheus (scrape endpoint), otlp (push over HTTP), both, or none; OTEL_METRICS_EXPORTER overrides.',
+      format: ['prometheus', 'otlp', 'both', 'none'],
+      default: 'prometheus',
+      env: 'GRPC_CLIENTS_TELEMETRY_METRICS_EXPORTER',
+    },
+    prometheus_host: {
+      doc: 'Interface the Prometheus endpoint listens on.',
+      format: String,
+      default: '0.0.0.0',
+      env: 'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_HOST',
+    },
+    prometheus_port: {
+      doc: 'Port of the Prometheus scrape endpoint (path /metrics); 0 picks a free port.',
+      format: 'port',
+      default: 9464,
+      env: 'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT',
+    },
+    endpoint: {
+      doc: 'OTLP HTTP base URL for metrics (the exporter appends /v1/metrics); empty uses the traces endpoint rules.',
+      format: String,
+      default: '',
+      env: 'GRPC_CLIENTS_TELEMETRY_METRICS_ENDPOINT',
+    },
+    export_interval: {
+      doc: 'How often OTLP metrics are pushed; OTEL_METRIC_EXPORT_INTERVAL overrides.',
+      format: 'positive-duration',
+      default: 15_000,
+      env: 'GRPC_CLIENTS_TELEMETRY_METRICS_EXPORT_INTERVAL',
+    },
+  },
+  logs: {
+    level: {
+      doc: 'winston level of the SDK logger: error, warn, info, debug.',
+      format: ['error', 'warn', 'info', 'debug'],
+      default: 'info',
+      env: 'GRPC_CLIENTS_TELEMETRY_LOGS_LEVEL',
+    },
+    format: {
+      doc: 'json (one object per line, for log shippers) or pretty (for a terminal).',
+      format: ['json', 'pretty'],
+      default: 'json',
+      env: 'GRPC_CLIENTS_TELEMETRY_LOGS_FORMAT',
+    },
+  },
+  legacy_trace_header: {
+    doc: 'Also send the pre-OpenTelemetry X-Trace-ID header carrying the trace id, while callees migrate.',
+    format: 'bool',
+    default: false,
+    env: 'GRPC_CLIENTS_TELEMETRY_LEGACY_TRACE_HEADER',
+  },
+  redact_metadata: {
+    doc: 'Metadata keys never written to logs or span attributes, on top of authorization and cookie.',
+    format: 'string-list',
+    default: [] as string[],
+    env: 'GRPC_CLIENTS_TELEMETRY_REDACT_METADATA',
+  },
+};

@@ -1,0 +1,73 @@
+// The validated config as the rest of the SDK reads it: durations in milliseconds, sizes in bytes.
+
+export interface RetryConfig {
+  max: number;
+  timeout: number;
+  backoff: number;
+  max_backoff: number;
+  multiplier: number;
+  retryable_codes: string[];
+  exclude_methods: string[];
+  max_tokens: number;
+  token_ratio: number;
+}
+
+export interface TlsConfig {
+  enabled: boolean;
+  ca_file: string;
+  cert_file: string;
+  key_file: string;
+  server_name: string;
+}
+
+export interface KeepaliveConfig {
+  time: number;
+  timeout: number;
+  permit_without_calls: boolean;
+}
+
+export interface ServiceConfig {
+  name: string;
+  address: string;
+  timeout: number;
+  deadline: number;
+  connect: 'eager' | 'lazy';
+  wait_for_ready: boolean;
+  load_balancing: 'pick_first' | 'round_robin';
+  max_receive_message_size: number;
+  max_send_message_size: number;
+  idle_timeout: number;
+  retry: RetryConfig;
+  tls: TlsConfig;
+  keepalive: KeepaliveConfig;
+  reconnect: { initial_backoff: number; max_backoff: number };
+  health_check: { enabled: boolean; service: string };
+}
+
+export interface TelemetryConfig {
+  enabled: boolean;
+  service_name: string;
+  traces: { exporter: 'otlp' | 'console' | 'none'; endpoint: string; sample_ratio: number };
+  metrics: {
+    exporter: 'prometheus' | 'otlp' | 'both' | 'none';
+    prometheus_host: string;
+    prometheus_port: number;
+    endpoint: string;
+    export_interval: number;
+  };
+  logs: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
+  legacy_trace_header: boolean;
+  redact_metadata: string[];
+}
+
+export interface GrpcClientsConfig {
+  services: ServiceConfig[];
+  drain_timeout: number;
+  telemetry: TelemetryConfig;
+}
+
+/** A service entry as written in a file or object, before defaults and validation. */
+export type ServiceConfigInput = Record<string, unknown>;
+
+/** What init() and loadConfig() accept: a file path, or the parsed document itself. */
+export type ConfigSource = string | { grpc_clients: { services: ServiceConfigInput[]; [key: string]: unknown } };

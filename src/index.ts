@@ -1,0 +1,8 @@
+// The public surface of grpcclient: init() and the types user code needs to stay typed.
+export { init, type ClientRegistry, type GrpcClients, type InitOptions, type TypedClients } from './init.ts';
+export { loadConfig } from './config/load.ts';
+export type { ConfigSource, GrpcClientsConfig, ServiceConfig } from './config/types.ts';
+export { ConnectionManager, type ClientConstructor, type StateChange } from './channels/manager.ts';
+export type { ConnectivityStateName } from './channels/connectivity.ts';
+export { loadProtos, PROTO_LOADER_OPTIONS } from './protos.ts';
+export { ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownServiceError, type ConfigProblem } from './errors.ts';

@@ -1,0 +1,60 @@
+// init(): config → connection manager → typed clients, in one call, with one shutdown() to undo it.
+import type { Client } from '@grpc/grpc-js';
+import { loadConfig } from './config/load.ts';
+import type { ConfigSource, GrpcClientsConfig } from './config/types.ts';
+import { ConnectionManager, type ClientConstructor } from './channels/manager.ts';
+import { interceptorChain } from './interceptors/chain.ts';
+import { UnknownServiceError } from './errors.ts';
+
+/** Service name → client class, e.g. `{ 'book-service': proto.book.v1.BookService }`. */
+export type ClientRegistry = Record<string, ClientConstructor>;
+
+/** The typed clients init() returns: one per registry entry, of that entry's class. */
+export type TypedClients<R extends ClientRegistry> = { readonly [K in keyof R]: InstanceType<R[K]> };
+
+export interface InitOptions<R extends ClientRegistry> {
+  /** A YAML/JSON file path or the config object; defaults to the file named by GRPC_CLIENTS_CONFIG. */
+  config?: ConfigSource;
+  /** This process's name, for telemetry (service.name) and logs. */
+  service?: string;
+  /** The clients to build, keyed by configured service name. */
+  clients: R;
+  /** Where env overrides are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface GrpcClients<R extends ClientRegistry> {
+  readonly clients: TypedClients<R>;
+  readonly config: GrpcClientsConfig;
+  /** The manager behind the clients: channels, states, more clients of other classes. */
+  readonly manager: ConnectionManager;
+  /** Stops new calls, drains in-flight ones (up to drain_timeout), closes channels. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export async function init<R extends ClientRegistry>(options: InitOptions<R>): Promise<GrpcClients<R>> {
+  const env = options.env ?? process.env;
+  const source = options.config ?? env['GRPC_CLIENTS_CONFIG'];
+  if (source === undefined) throw new Error('init(): no config given and GRPC_CLIENTS_CONFIG is not set');
+  const config = loadConfig(source, { env });
+
+  const configured = config.services.map((service) => service.name);
+  const unknown = Object.keys(options.clients).filter((name) => !configured.includes(name));
+  if (unknown.length > 0) throw new UnknownServiceError(unknown.join('", "'), configured);
+
+  const manager = new ConnectionManager({ interceptorsFor: interceptorChain, drainTimeoutMs: config.drain_timeout });
+  for (const service of config.services) manager.register(service);
+
+  const shutdown = () => manager.close();
+  try {
+    await manager.connectAll(config.services.filter((service) => service.connect === 'eager').map((service) => service.name));
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+
+  const clients = Object.fromEntries(
+    Object.entries(options.clients).map(([name, ctor]) => [name, manager.getClient<Client>(name, ctor)]),
+  ) as TypedClients<R>;
+  return { clients, config, manager, shutdown };
+}

@@ -1,0 +1,17 @@
+// Gives every call a deadline: the caller's own, else the service default, bounded by the retry budget.
+// It sits outside the retry interceptor so one deadline covers every attempt and every backoff.
+import { InterceptingCall, type Deadline, type Interceptor } from '@grpc/grpc-js';
+
+export function deadlineInterceptor(defaultDeadlineMs: number, retryBudgetMs: number): Interceptor {
+  return (options, nextCall) => {
+    const now = Date.now();
+    let deadline: Deadline | undefined = options.deadline;
+    if ((deadline === undefined || deadline === Infinity) && defaultDeadlineMs > 0) deadline = now + defaultDeadlineMs;
+    if (retryBudgetMs > 0) deadline = Math.min(toMillis(deadline ?? Infinity), now + retryBudgetMs);
+    return new InterceptingCall(nextCall(deadline === undefined ? options : { ...options, deadline }));
+  };
+}
+
+function toMillis(deadline: Deadline): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}

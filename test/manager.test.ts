@@ -1,0 +1,151 @@
+import test from 'ava';
+import { connectivityState, Metadata, status as Status } from '@grpc/grpc-js';
+import { ConnectError, ConnectionManager, init, loadConfig, UnknownServiceError, type ServiceConfig } from '../src/index.ts';
+import { BookService, OrderService } from './helpers/protos.ts';
+import { deadPort, startBookServer } from './helpers/servers.ts';
+import { getBook, getBookError, streamBooks } from './helpers/calls.ts';
+
+function serviceConfig(fields: Record<string, unknown>): ServiceConfig {
+  return loadConfig({ grpc_clients: { services: [{ name: 'book-service', ...fields }] } }, { env: {} }).services[0]!;
+}
+
+test('every client of a service shares its one channel, across classes and concurrent connects', async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  const manager = new ConnectionManager();
+  t.teardown(() => manager.close(0));
+  manager.register(serviceConfig({ address: server.address }));
+
+  const channels = await Promise.all(Array.from({ length: 20 }, () => manager.connect('book-service')));
+  t.true(channels.every((channel) => channel === channels[0]));
+  const book = manager.getClient('book-service', BookService);
+  t.is(manager.getClient('book-service', BookService), book, 'the same class gives the same client');
+  const other = manager.getClient('book-service', OrderService);
+  t.is(book.getChannel(), channels[0]);
+  t.is(other.getChannel(), channels[0]);
+  t.is((await getBook(book, 'b1')).title, 'Book 1');
+});
+
+test('connectAll connects every service in parallel', async (t) => {
+  const servers = await Promise.all([startBookServer(), startBookServer(), startBookServer()]);
+  t.teardown(() => Promise.all(servers.map((server) => server.stop())));
+  const manager = new ConnectionManager();
+  t.teardown(() => manager.close(0));
+  servers.forEach((server, index) => manager.register({ ...serviceConfig({ address: server.address }), name: `svc-${index}` }));
+  await manager.connectAll();
+  t.deepEqual(manager.serviceNames().map((name) => manager.state(name)), ['READY', 'READY', 'READY']);
+});
+
+test('eager connect to a dead port fails within its timeout naming service, target, state and cause', async (t) => {
+  const port = await deadPort();
+  const started = Date.now();
+  const error = await t.throwsAsync(
+    init({ config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'eager', timeout: '500ms' }] } }, clients: { 'book-service': BookService }, env: {} }),
+  );
+  const elapsed = Date.now() - started;
+  t.true(elapsed < 500 + 2_500, `took ${elapsed}ms`);
+  const cause = (error as AggregateError).errors[0] as ConnectError;
+  t.true(cause instanceof ConnectError);
+  t.is(cause.service, 'book-service');
+  t.is(cause.target, `dns:///127.0.0.1:${port}`);
+  t.regex(cause.lastState, /TRANSIENT_FAILURE|CONNECTING|IDLE/);
+  t.regex(cause.message, new RegExp(`^book-service \\(dns:///127\\.0\\.0\\.1:${port}\\): not connected: not READY within 500ms; TCP connect to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED`));
+});
+
+test('lazy connect starts without the server and recovers when it comes up', async (t) => {
+  const port = await deadPort();
+  const { clients, manager, shutdown } = await init({
+    config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'lazy', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
+    clients: { 'book-service': BookService },
+    env: {},
+  });
+  t.teardown(shutdown);
+  t.is(manager.state('book-service'), 'IDLE', 'nothing is dialled before the first call');
+
+  const failure = await getBookError(clients['book-service'], 'b1', { deadline: Date.now() + 2_000 });
+  t.is(failure.code, Status.UNAVAILABLE);
+  t.regex(failure.details, new RegExp(`\\[service book-service, target dns:///127\\.0\\.0\\.1:${port}\\]$`));
+
+  const server = await startBookServer({ port });
+  t.teardown(() => server.stop());
+  const book = await getBook(clients['book-service'], 'b2', { deadline: Date.now() + 5_000 }, new Metadata({ waitForReady: true }));
+  t.is(book.id, 'b2');
+});
+
+test('close drains an in-flight call, then rejects new calls with a clear error', async (t) => {
+  let release: () => void = () => {};
+  const server = await startBookServer({ onGetBook: () => new Promise<void>((resolve) => (release = resolve)) });
+  t.teardown(() => server.stop());
+  const { clients, manager, shutdown } = await init({
+    config: { grpc_clients: { services: [{ name: 'book-service', address: server.address, connect: 'eager' }] } },
+    clients: { 'book-service': BookService },
+    env: {},
+  });
+  const inFlight = getBook(clients['book-service'], 'b3');
+  while (server.received.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  t.is(manager.inFlightCalls, 1);
+
+  const closed = shutdown();
+  const refused = await getBookError(clients['book-service'], 'b1');
+  t.is(refused.code, Status.UNAVAILABLE);
+  t.regex(refused.details, /^book-service \(dns:\/\/\/127\.0\.0\.1:\d+\) \/book\.v1\.BookService\/GetBook: client is shut down/);
+
+  release();
+  t.is((await inFlight).id, 'b3', 'the in-flight call finished during the drain');
+  await closed;
+  t.is(clients['book-service'].getChannel().getConnectivityState(false), connectivityState.SHUTDOWN);
+});
+
+test('close cancels calls still running after the drain time, saying why', async (t) => {
+  const server = await startBookServer({ onGetBook: () => new Promise<void>(() => {}) });
+  t.teardown(() => server.stop());
+  const manager = new ConnectionManager();
+  manager.register(serviceConfig({ address: server.address }));
+  const client = manager.getClient('book-service', BookService);
+  const stuck = getBookError(client, 'b1');
+  while (server.received.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  await manager.close(200);
+  const error = await stuck;
+  t.is(error.code, Status.CANCELLED);
+  t.regex(error.details, /grpcclient shutdown: call cancelled after the 200ms drain time/);
+});
+
+test('server-streaming calls work through the shared channel', async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  const { clients, shutdown } = await init({ config: { grpc_clients: { services: [{ name: 'book-service', address: server.address }] } }, clients: { 'book-service': BookService }, env: {} });
+  t.teardown(shutdown);
+  t.deepEqual((await streamBooks(clients['book-service'], 3)).map((book) => book.id), ['b1', 'b2', 'b3']);
+});
+
+test('the default deadline applies to calls made without one', async (t) => {
+  const server = await startBookServer({ onGetBook: () => new Promise<void>(() => {}) });
+  t.teardown(() => server.stop());
+  const { clients, shutdown } = await init({ config: { grpc_clients: { services: [{ name: 'book-service', address: server.address, deadline: '300ms' }] } }, clients: { 'book-service': BookService }, env: {} });
+  t.teardown(() => shutdown());
+  const error = await getBookError(clients['book-service'], 'b1');
+  t.is(error.code, Status.DEADLINE_EXCEEDED);
+});
+
+test('unknown service names list the configured ones', async (t) => {
+  const manager = new ConnectionManager();
+  manager.register(serviceConfig({ address: 'localhost:1' }));
+  t.throws(() => manager.getChannel('books'), { instanceOf: UnknownServiceError, message: 'unknown service "books"; configured services: book-service' });
+  await t.throwsAsync(init({ config: { grpc_clients: { services: [{ name: 'book-service', address: 'localhost:1' }] } }, clients: { 'order-service': OrderService }, env: {} }), {
+    instanceOf: UnknownServiceError,
+    message: 'unknown service "order-service"; configured services: book-service',
+  });
+  await manager.close(0);
+});
+
+test('state changes are emitted as events with the service and target', async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  const manager = new ConnectionManager();
+  manager.register(serviceConfig({ address: server.address }));
+  const seen: string[] = [];
+  manager.on('state', (change) => seen.push(`${change.service} ${change.previous}->${change.current}`));
+  await manager.connect('book-service');
+  await manager.close(0);
+  t.deepEqual(seen, ['book-service IDLE->CONNECTING', 'book-service CONNECTING->READY', 'book-service READY->SHUTDOWN']);
+});

@@ -1,0 +1,89 @@
+import test from 'ava';
+import { ServerCredentials, status as Status } from '@grpc/grpc-js';
+import { ConnectError, init } from '../src/index.ts';
+import { BookService } from './helpers/protos.ts';
+import { startBookServer } from './helpers/servers.ts';
+import { makeTestPki } from './helpers/tls.ts';
+import { getBook, getBookError } from './helpers/calls.ts';
+
+const pki = makeTestPki();
+
+function tlsServer(cert = pki.serverCert, key = pki.serverKey, requireClientCert = false) {
+  const credentials = ServerCredentials.createSsl(requireClientCert ? pki.read(pki.caCert) : null, [{ cert_chain: pki.read(cert), private_key: pki.read(key) }], requireClientCert);
+  return startBookServer({ credentials });
+}
+
+function clientsFor(address: string, tls: Record<string, unknown>, connect: 'eager' | 'lazy' = 'lazy') {
+  return init({
+    config: { grpc_clients: { services: [{ name: 'book-service', address, timeout: '1s', connect, tls: { enabled: true, ...tls } }] } },
+    clients: { 'book-service': BookService },
+    env: {},
+  });
+}
+
+test('server-authenticated TLS with a CA file', async (t) => {
+  const server = await tlsServer();
+  t.teardown(() => server.stop());
+  const { clients, shutdown } = await clientsFor(`localhost:${server.port}`, { ca_file: pki.caCert }, 'eager');
+  t.teardown(shutdown);
+  t.is((await getBook(clients['book-service'], 'b1')).id, 'b1');
+});
+
+test('mutual TLS with a client certificate and key', async (t) => {
+  const server = await tlsServer(pki.serverCert, pki.serverKey, true);
+  t.teardown(() => server.stop());
+  const { clients, shutdown } = await clientsFor(`localhost:${server.port}`, { ca_file: pki.caCert, cert_file: pki.clientCert, key_file: pki.clientKey });
+  t.teardown(shutdown);
+  t.is((await getBook(clients['book-service'], 'b2')).id, 'b2');
+});
+
+test('a server requiring a client certificate refuses a client without one, and the error names TLS', async (t) => {
+  const server = await tlsServer(pki.serverCert, pki.serverKey, true);
+  t.teardown(() => server.stop());
+  const error = await t.throwsAsync(clientsFor(`localhost:${server.port}`, { ca_file: pki.caCert }, 'eager'));
+  const cause = (error as AggregateError).errors[0] as ConnectError;
+  t.regex(cause.message, /book-service \(dns:\/\/\/localhost:\d+\): not connected: .*TLS/);
+});
+
+test('server-name override verifies the certificate against the configured name', async (t) => {
+  const server = await tlsServer(pki.wrongNameCert, pki.wrongNameKey);
+  t.teardown(() => server.stop());
+  const { clients, shutdown } = await clientsFor(`127.0.0.1:${server.port}`, { ca_file: pki.caCert, server_name: 'not-this-host.example' });
+  t.teardown(shutdown);
+  t.is((await getBook(clients['book-service'], 'b3')).id, 'b3');
+});
+
+test('a wrong CA fails eager connect with a TLS handshake error naming the service and target', async (t) => {
+  const server = await tlsServer();
+  t.teardown(() => server.stop());
+  const error = await t.throwsAsync(clientsFor(`localhost:${server.port}`, { ca_file: pki.otherCaCert }, 'eager'));
+  const cause = (error as AggregateError).errors[0] as ConnectError;
+  t.true(cause instanceof ConnectError);
+  t.is(cause.service, 'book-service');
+  t.regex(cause.message, new RegExp(`^book-service \\(dns:///localhost:${server.port}\\): not connected: .*TLS handshake with localhost:${server.port} failed: .*certificate`));
+});
+
+test('a wrong CA fails a call with UNAVAILABLE naming the service, target and certificate problem', async (t) => {
+  const server = await tlsServer();
+  t.teardown(() => server.stop());
+  const { clients, shutdown } = await clientsFor(`localhost:${server.port}`, { ca_file: pki.otherCaCert });
+  t.teardown(shutdown);
+  const error = await getBookError(clients['book-service'], 'b1', { deadline: Date.now() + 3_000 });
+  t.is(error.code, Status.UNAVAILABLE);
+  t.regex(error.details, /certificate/i);
+  t.regex(error.details, /\[service book-service, target dns:\/\/\/localhost:\d+\]$/);
+});
+
+test('a certificate for another name fails with a TLS error that names the mismatch', async (t) => {
+  const server = await tlsServer(pki.wrongNameCert, pki.wrongNameKey);
+  t.teardown(() => server.stop());
+  const error = await t.throwsAsync(clientsFor(`localhost:${server.port}`, { ca_file: pki.caCert }, 'eager'));
+  t.regex(((error as AggregateError).errors[0] as Error).message, /TLS handshake .* failed: .*(altnames|not in the cert's list)/);
+});
+
+test('an expired server certificate fails with a TLS error that says so', async (t) => {
+  const server = await tlsServer(pki.expiredCert, pki.expiredKey);
+  t.teardown(() => server.stop());
+  const error = await t.throwsAsync(clientsFor(`localhost:${server.port}`, { ca_file: pki.caCert }, 'eager'));
+  t.regex(((error as AggregateError).errors[0] as Error).message, /TLS handshake .* failed: .*expired/i);
+});
