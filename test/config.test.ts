@@ -90,7 +90,7 @@ test('duplicate service names are reported with both positions', (t) => {
 });
 
 test('unknown keys are reported at every level', (t) => {
-  const problems = problemsOf({ grpc_clients: { servics: [], services: [{ name: 'a', address: 'x:1', retyr: {}, tls: { enable: true } }] }, other: 1 });
+  const problems = problemsOf({ grpc_clients: { servics: [], services: [{ name: 'a', address: 'x:1', retyr: {}, tls: { enable: true } }] }, other: 1 } as never);
   t.deepEqual(problems.sort(), [
     'grpc_clients.services[0].retyr: unknown key',
     'grpc_clients.services[0].tls.enable: unknown key',

@@ -21,8 +21,8 @@ test('every client of a service shares its one channel, across classes and concu
   const book = manager.getClient('book-service', BookService);
   t.is(manager.getClient('book-service', BookService), book, 'the same class gives the same client');
   const other = manager.getClient('book-service', OrderService);
-  t.is(book.getChannel(), channels[0]);
-  t.is(other.getChannel(), channels[0]);
+  t.is(book.getChannel(), channels[0]!);
+  t.is(other.getChannel(), channels[0]!);
   t.is((await getBook(book, 'b1')).title, 'Book 1');
 });
 

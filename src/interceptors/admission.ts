@@ -1,6 +1,8 @@
-// Outermost interceptor: counts the calls in flight so shutdown can drain them, and refuses calls
-// once the manager closes, with a status that says so instead of a raw "channel closed" throw.
+// Outermost interceptor: counts the calls in flight so shutdown can drain them, refuses calls once
+// the manager closes (with a status that says so, not a raw "channel closed" throw), and gives each
+// call the record the layers below share.
 import { InterceptingCall, Metadata, status as Status, type Interceptor, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
+import { attachCallRecord } from './call-record.ts';
 
 /** What an InterceptingCall wraps; grpc-js does not export the interface by name. */
 type NextCall = ConstructorParameters<typeof InterceptingCall>[0];
@@ -43,7 +45,7 @@ export class InFlightCalls {
       if (this.closedReason !== undefined) {
         return new InterceptingCall(new RefusedCall(`${describe(options.method_definition.path)}: ${this.closedReason}`));
       }
-      const call: InterceptingCall = new InterceptingCall(nextCall(options), {
+      const call: InterceptingCall = new InterceptingCall(nextCall(attachCallRecord(options)), {
         start: (metadata, listener, next) => {
           this.calls.add(call);
           next(metadata, {

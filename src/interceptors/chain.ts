@@ -1,17 +1,28 @@
 // The order of the interceptor chain, written once. grpc-js runs the first interceptor outermost:
-// it sees a call first on the way out and last on the way back.
+// it sees a call first on the way out and last on the way back. The manager puts its admission
+// layer (in-flight tracking, refusal after close) in front of all of these.
 import type { Interceptor } from '@grpc/grpc-js';
 import type { RegisteredService } from '../channels/manager.ts';
 import { deadlineInterceptor } from './deadline.ts';
 import { errorContextInterceptor } from './error-context.ts';
 
-export function interceptorChain(service: RegisteredService): Interceptor[] {
+/** Layers contributed by telemetry: some see the logical call once, some see every attempt. */
+export interface ChainLayers {
+  /** Once per logical call: the call span, call metrics, the call's log line. */
+  call(service: RegisteredService): Interceptor[];
+  /** Once per attempt: attempt span and metrics, trace-context propagation into the attempt's metadata. */
+  attempt(service: RegisteredService): Interceptor[];
+}
+
+export function interceptorChain(service: RegisteredService, layers?: ChainLayers): Interceptor[] {
   const { config, target } = service;
   return [
-    // Outermost after admission (added by the manager): every layer below, and the caller, sees the
-    // enriched failure details.
+    // Outside the telemetry layers, so spans, logs and the caller all see details naming service and target.
     errorContextInterceptor(config.name, target.canonical),
+    ...(layers?.call(service) ?? []),
     // Before retry, so the one deadline bounds all attempts and backoff.
     deadlineInterceptor(config.deadline, config.retry.timeout),
+    // Everything below runs once per attempt.
+    ...(layers?.attempt(service) ?? []),
   ];
 }
