@@ -19,6 +19,7 @@ export interface RegisteredService {
   readonly config: ServiceConfig;
   readonly target: ParsedTarget;
   channel?: Channel;
+  credentials?: ChannelCredentials;
   ready?: Promise<Channel>;
   readonly clients: Map<ClientConstructor, Client>;
 }
@@ -88,8 +89,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const channel = this.getChannel(name);
     const describe = (path: string) => `${name} (${service.target.canonical}) ${path}`;
     const interceptors = [this.inFlight.interceptor(describe), ...(this.options.interceptorsFor?.(service) ?? [])];
-    // channelOverride makes grpc-js use our channel; the address and credentials arguments are then unused.
-    const client = new ctor(service.target.uri, channelCredentials(service.config), { channelOverride: channel, interceptors });
+    // channelOverride makes grpc-js use our channel; address and credentials are only the constructor's required arguments.
+    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: channel, interceptors });
     service.clients.set(ctor, client);
     return client;
   }
@@ -143,7 +144,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   }
 
   private openChannel(service: RegisteredService): Channel {
-    const channel = new Channel(service.target.uri, channelCredentials(service.config), channelOptions(service.config));
+    service.credentials = channelCredentials(service.config);
+    const channel = new Channel(service.target.uri, service.credentials, channelOptions(service.config));
     followConnectivity(channel, (previous, current) => {
       this.emit('state', { service: service.config.name, target: service.target.canonical, previous: stateName(previous), current: stateName(current) });
     });
