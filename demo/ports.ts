@@ -1,0 +1,45 @@
+// Where each demo process listens: the defaults a human sees, each overridable by environment so
+// tests (and anyone with a busy port) can move them. The configs, docker-compose.yml and
+// otel/prometheus.yml name the same defaults; test/demo-stack-files.test.ts checks they agree.
+
+export type DemoService = 'api-gateway' | 'user-service' | 'book-service' | 'order-service';
+
+export const SERVICES: readonly DemoService[] = ['api-gateway', 'user-service', 'book-service', 'order-service'];
+
+/** The port each service serves on: HTTP for the gateway, gRPC for the others. Env: PORT. */
+export const DEFAULT_PORTS: Record<DemoService, number> = {
+  'api-gateway': 8080,
+  'user-service': 9001,
+  'book-service': 9002,
+  'order-service': 9003,
+};
+
+/**
+ * The Prometheus scrape port of each service that calls others through grpcclient (book-service calls
+ * nothing, so it has no client metrics). Distinct ports so all of them fit on one machine; set in
+ * configs/<service>.yaml, env GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT.
+ */
+export const DEFAULT_METRICS_PORTS: Partial<Record<DemoService, number>> = {
+  'api-gateway': 9464,
+  'user-service': 9465,
+  'order-service': 9466,
+};
+
+/** The env variable grpcclient reads for the address of a service it calls. */
+export function addressEnv(service: DemoService): string {
+  return `GRPC_CLIENTS_${service.toUpperCase().replace(/-/g, '_')}_ADDRESS`;
+}
+
+/** The port this process listens on: env PORT, else its default. */
+export function listenPort(service: DemoService, env = process.env): number {
+  const raw = env['PORT'];
+  if (raw === undefined || raw === '') return DEFAULT_PORTS[service];
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${raw} is not a port number`);
+  return port;
+}
+
+/** Interface to bind: env BIND_HOST, else every interface (what a container needs). */
+export function bindHost(env = process.env): string {
+  return env['BIND_HOST'] || '0.0.0.0';
+}

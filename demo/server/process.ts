@@ -1,0 +1,46 @@
+// What every demo service process shares: announcing that it is ready (a log line for humans and
+// containers, an IPC message for the orchestrator), taking chaos commands over IPC, and stopping
+// cleanly once on SIGINT, SIGTERM or the orchestrator going away.
+import type { FaultSettings } from './faults.ts';
+
+/** Messages the orchestrator sends to a service. */
+export type ControlMessage = { type: 'faults'; settings: FaultSettings } | { type: 'outage'; ms: number };
+
+/** Messages a service sends to the orchestrator. */
+export type StatusMessage = { type: 'ready'; service: string; port: number };
+
+export function announceReady(service: string, port: number): void {
+  log(service, `listening on port ${port}`);
+  const message: StatusMessage = { type: 'ready', service, port };
+  process.send?.(message);
+}
+
+export function onControl(handle: (message: ControlMessage) => void): void {
+  process.on('message', (message) => handle(message as ControlMessage));
+}
+
+/** Runs `stop` once on the first signal (or when the parent's IPC channel closes), then exits. */
+export function stopOnSignal(service: string, stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(service, `stopping (${reason})`);
+    // A stuck drain must not keep the process alive forever.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(service, `stop failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('disconnect', () => shutdown('orchestrator went away'));
+}
+
+export function log(service: string, message: string): void {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), service, msg: message })}\n`);
+}
