@@ -5,6 +5,8 @@ import type { Interceptor } from '@grpc/grpc-js';
 import type { RegisteredService } from '../channels/manager.ts';
 import { deadlineInterceptor } from './deadline.ts';
 import { errorContextInterceptor } from './error-context.ts';
+import { retryInterceptor, type RetryLayerOptions } from './retry.ts';
+import { waitForReadyInterceptor } from './wait-for-ready.ts';
 
 /** Layers contributed by telemetry: some see the logical call once, some see every attempt. */
 export interface ChainLayers {
@@ -14,7 +16,8 @@ export interface ChainLayers {
   attempt(service: RegisteredService): Interceptor[];
 }
 
-export function interceptorChain(service: RegisteredService, layers?: ChainLayers): Interceptor[] {
+/** `retry` options are for tests that pin the jitter; production code passes none. */
+export function interceptorChain(service: RegisteredService, layers?: ChainLayers, retry: RetryLayerOptions = {}): Interceptor[] {
   const { config, target } = service;
   return [
     // Outside the telemetry layers, so spans, logs and the caller all see details naming service and target.
@@ -22,6 +25,11 @@ export function interceptorChain(service: RegisteredService, layers?: ChainLayer
     ...(layers?.call(service) ?? []),
     // Before retry, so the one deadline bounds all attempts and backoff.
     deadlineInterceptor(config.deadline, config.retry.timeout),
+    // Call-wide, so every attempt waits for a connection the same way.
+    ...(config.wait_for_ready ? [waitForReadyInterceptor()] : []),
+    // Outside the attempt layers, so each attempt gets its own span and metrics; it sets the
+    // attempt number in the call record that those layers read.
+    retryInterceptor(service, retry),
     // Everything below runs once per attempt.
     ...(layers?.attempt(service) ?? []),
   ];

@@ -18,7 +18,16 @@ export interface BookServerOptions {
   /** Port to bind (default 0: any free port). */
   port?: number;
   /** Runs before each GetBook answer; may delay, or return a status to fail with. */
-  onGetBook?: (call: ServerUnaryCall<{ id: string }, Book>) => Promise<{ code: Status; details?: string; trailers?: Metadata } | void> | { code: Status; details?: string; trailers?: Metadata } | void;
+  onGetBook?: (call: ServerUnaryCall<{ id: string }, Book>) => Promise<InjectedFailure | void> | InjectedFailure | void;
+  /** Runs before StreamBooks writes; may write messages itself, delay, or return a status to end with. */
+  onStreamBooks?: (call: ServerWritableStream<{ limit: number }, Book>) => Promise<InjectedFailure | void> | InjectedFailure | void;
+}
+
+/** A status a hook makes the server answer with instead of the normal response. */
+export interface InjectedFailure {
+  code: Status;
+  details?: string;
+  trailers?: Metadata;
 }
 
 export interface RunningServer {
@@ -52,8 +61,12 @@ export async function startBookServer(options: BookServerOptions = {}): Promise<
     },
     StreamBooks: (call: ServerWritableStream<{ limit: number }, Book>) => {
       received.push(call.metadata);
-      for (const book of BOOKS.slice(0, call.request.limit || BOOKS.length)) call.write(book);
-      call.end();
+      void Promise.resolve(options.onStreamBooks?.(call)).then((failure) => {
+        // grpc-js ends a server stream with the status of an 'error' event.
+        if (failure) return void call.emit('error', { code: failure.code, details: failure.details ?? 'injected', metadata: failure.trailers ?? new Metadata() });
+        for (const book of BOOKS.slice(0, call.request.limit || BOOKS.length)) call.write(book);
+        call.end();
+      });
     },
   };
   const server = new Server();
