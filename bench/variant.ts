@@ -1,0 +1,49 @@
+// What every client variant provides to the load generator, and what it is told about the run.
+
+export interface BenchTargets {
+  /** Plaintext address of the bench server, 127.0.0.1:port. */
+  address: string;
+  /** TLS address of the same server. */
+  tlsAddress: string;
+  /** CA that signed the server certificate. */
+  caFile: string;
+  /** OTLP HTTP base URL of the sink (exporters append /v1/traces). */
+  sinkUrl: string;
+}
+
+export interface Variant {
+  /** One GetBook call; resolves when the response arrived. */
+  unary(): Promise<void>;
+  /** One StreamBooks call; resolves after the last message. */
+  stream(): Promise<void>;
+  /** Fraction of calls that must reach the sink as a root span (0 when the variant does not trace). */
+  readonly traceRatio: number;
+  /** Flushes telemetry and closes channels. */
+  close(): Promise<void>;
+}
+
+export type VariantFactory = (targets: BenchTargets) => Promise<Variant>;
+
+/** The variants, in the report's order; the name is also the module bench/variants/<name>.ts. */
+export const VARIANTS = [
+  'raw-grpc-js',
+  'grpcclient-off',
+  'grpcclient-all',
+  'grpcclient-production',
+  'grpc-js-instrumentation',
+  'nice-grpc-otel-prom',
+  'new-channel-per-call',
+  'new-channel-per-call-tls',
+] as const;
+export type VariantName = (typeof VARIANTS)[number];
+
+export const VARIANT_LABELS: Record<VariantName, string> = {
+  'raw-grpc-js': '1. raw grpc-js, one channel (floor)',
+  'grpcclient-off': '2. grpcclient, telemetry off',
+  'grpcclient-all': '3. grpcclient, everything on (100% spans)',
+  'grpcclient-production': '4. grpcclient, production (10% spans)',
+  'grpc-js-instrumentation': '5. grpc-js + instrumentation-grpc (100% spans)',
+  'nice-grpc-otel-prom': '6. nice-grpc + opentelemetry + prometheus',
+  'new-channel-per-call': '7a. new channel per call, plaintext',
+  'new-channel-per-call-tls': '7b. new channel per call, TLS',
+};
