@@ -1,0 +1,80 @@
+// The demo system on one machine: a local OTLP receiver, then book-, order-, user-service and the
+// gateway, started leaf first so each one's backends are already listening. Used by `npm run demo`
+// (demo/run.ts) and by the end-to-end tests.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, type DemoService } from '../ports.ts';
+import { OtlpReceiver } from './otlp-receiver.ts';
+import { startService, type ServiceProcess } from './processes.ts';
+
+export interface DemoOptions {
+  /** Service ports (0: any free port); default the ports in ports.ts. */
+  ports?: Partial<Record<DemoService, number>>;
+  /** Prometheus scrape ports of the grpcclient callers; default the ones in ports.ts. */
+  metricsPorts?: Partial<Record<DemoService, number>>;
+  /** Port of the local OTLP receiver (default any free port). */
+  otlpPort?: number;
+  /** Where each service's log goes, one file per service. */
+  logDir?: string;
+  /** Extra environment for every service. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Demo {
+  gatewayUrl: string;
+  /** Scrape URL of each grpcclient caller (api-gateway, user-service, order-service). */
+  metricsUrls: Partial<Record<DemoService, string>>;
+  otlp: OtlpReceiver;
+  otlpUrl: string;
+  processes: Record<DemoService, ServiceProcess>;
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+/** Leaf first: a service starts once everything it calls is listening. */
+const START_ORDER: DemoService[] = ['book-service', 'order-service', 'user-service', 'api-gateway'];
+const HOST = '127.0.0.1';
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const logDir = options.logDir ?? join(tmpdir(), 'grpcclient-demo');
+  const otlp = new OtlpReceiver();
+  const otlpUrl = await otlp.listen(options.otlpPort ?? 0);
+  const started: ServiceProcess[] = [];
+  const stop = async () => {
+    // The gateway first, so no new traffic reaches a backend that is already gone.
+    for (const process of [...started].reverse()) await process.stop();
+    await otlp.close();
+  };
+
+  const addresses: Record<string, string> = {};
+  const metricsUrls: Partial<Record<DemoService, string>> = {};
+  try {
+    for (const service of START_ORDER) {
+      const metricsPort = options.metricsPorts?.[service] ?? DEFAULT_METRICS_PORTS[service];
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...options.env,
+        ...addresses,
+        PORT: String(options.ports?.[service] ?? DEFAULT_PORTS[service]),
+        BIND_HOST: HOST,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        // Export spans every half second instead of every 5 s, so the waterfall is ready quickly.
+        OTEL_BSP_SCHEDULE_DELAY: '500',
+        ...(metricsPort === undefined
+          ? {}
+          : { GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT: String(metricsPort), GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_HOST: HOST }),
+      };
+      const running = await startService(service, env, logDir);
+      started.push(running);
+      addresses[addressEnv(service)] = `${HOST}:${running.port}`;
+      if (metricsPort !== undefined) metricsUrls[service] = `http://${HOST}:${metricsPort}/metrics`;
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const processes = Object.fromEntries(started.map((process) => [process.service, process])) as Record<DemoService, ServiceProcess>;
+  return { gatewayUrl: `http://${HOST}:${processes['api-gateway'].port}`, metricsUrls, otlp, otlpUrl, processes, logDir, stop };
+}

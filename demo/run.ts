@@ -1,0 +1,101 @@
+// `npm run demo [-- --chaos]`: starts the demo system on this machine, sends traffic through the
+// gateway, prints one request's trace waterfall and the per-service/method table, then keeps the
+// services and their Prometheus endpoints up (with light traffic) until Ctrl-C.
+//
+// Ports: DEMO_<SERVICE>_PORT and DEMO_<SERVICE>_METRICS_PORT (e.g. DEMO_API_GATEWAY_PORT=0 for any
+// free port), DEMO_OTLP_PORT for the local span receiver; DEMO_CHAOS_PHASE_MS sets the chaos pace.
+import { parseArgs } from 'node:util';
+import { SERVICES, type DemoService } from './ports.ts';
+import { chaosPhases } from './orchestrator/chaos.ts';
+import { startDemo, type Demo } from './orchestrator/demo.ts';
+import { SPAN_KIND } from './orchestrator/otlp-receiver.ts';
+import { renderTable, scrape } from './orchestrator/metrics-table.ts';
+import { send, sendRounds, SHOWCASE, steadyTraffic } from './orchestrator/traffic.ts';
+import { renderWaterfall } from './orchestrator/waterfall.ts';
+
+const { values: args } = parseArgs({ options: { chaos: { type: 'boolean', default: false } } });
+const env = process.env;
+const envPort = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : Number(env[name]));
+const envKey = (service: DemoService) => service.toUpperCase().replace(/-/g, '_');
+const pick = (suffix: string) =>
+  Object.fromEntries(SERVICES.flatMap((service) => {
+    const port = envPort(`DEMO_${envKey(service)}_${suffix}`);
+    return port === undefined ? [] : [[service, port]];
+  })) as Partial<Record<DemoService, number>>;
+
+const say = (text = '') => process.stdout.write(`${text}\n`);
+
+say('Starting book-service, order-service, user-service and api-gateway ...');
+const otlpPort = envPort('DEMO_OTLP_PORT');
+const demo: Demo = await startDemo({ ports: pick('PORT'), metricsPorts: pick('METRICS_PORT'), ...(otlpPort === undefined ? {} : { otlpPort }) });
+let stopping = false;
+let background: ReturnType<typeof steadyTraffic> | undefined;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  say(`\n${signal}: stopping the demo ...`);
+  await background?.stop();
+  await demo.stop();
+  say('stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+for (const service of SERVICES) say(`  ${service.padEnd(13)} port ${demo.processes[service].port}`);
+say(`  logs in ${demo.logDir}`);
+
+say('\nSending traffic through the gateway ...');
+const warmup = await sendRounds(demo.gatewayUrl, 5);
+say(`  ${warmup.length} requests: ${summary(warmup.map((result) => result.status))}`);
+
+// The showcase request goes last, on warm channels, so its waterfall shows calls, not connection set-up.
+const showcase = await send(demo.gatewayUrl, SHOWCASE);
+say(`\nTrace of ${SHOWCASE.method} ${SHOWCASE.path} (HTTP ${showcase.status}):`);
+if (showcase.traceId) {
+  const traceId = showcase.traceId;
+  // Complete once user-service's server span and the backends' server spans under it have arrived.
+  const complete = () => {
+    const spans = demo.otlp.trace(traceId);
+    const servers = new Set(spans.filter((span) => span.kind === SPAN_KIND.SERVER).map((span) => span.service));
+    return ['api-gateway', 'user-service', 'book-service', 'order-service'].every((service) => servers.has(service));
+  };
+  await demo.otlp.waitFor(complete, 15_000).catch((error: Error) => say(`  (incomplete: ${error.message})`));
+  await new Promise((resolve) => setTimeout(resolve, 600)); // one more export round for late client spans
+  say(renderWaterfall(demo.otlp.trace(traceId)));
+} else {
+  say('  (no trace id: is telemetry disabled?)');
+}
+
+say('\nCalls per service and method, from the Prometheus endpoints:');
+say(renderTable(await scrape(metricsUrls(demo))));
+
+say('\nPrometheus endpoints (scrape them, or point otel/prometheus.yml at them):');
+for (const [service, url] of Object.entries(demo.metricsUrls)) say(`  ${service.padEnd(13)} ${url}`);
+say(`Gateway: ${demo.gatewayUrl}/users/u1/books`);
+
+background = steadyTraffic(demo.gatewayUrl, 100);
+if (args.chaos) {
+  const phaseMs = envPort('DEMO_CHAOS_PHASE_MS') ?? 10_000;
+  say('\nChaos: book-service misbehaves for a while (traffic keeps flowing, 10 requests/s).');
+  for (const phase of chaosPhases(phaseMs)) {
+    if (stopping) break;
+    say(`\n▶ ${phase.title}`);
+    phase.apply(demo.processes['book-service']);
+    await new Promise((resolve) => setTimeout(resolve, phase.durationMs));
+    if (stopping) break;
+    say(`  gateway answers so far: ${summary([...background.byStatus].flatMap(([status, count]) => Array<number>(count).fill(status)))}`);
+    say(renderTable(await scrape(metricsUrls(demo))));
+  }
+}
+say('\nThe demo keeps running with light traffic; Ctrl-C stops it.');
+
+function metricsUrls(running: Demo): Record<string, string> {
+  return Object.fromEntries(Object.entries(running.metricsUrls).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function summary(statuses: number[]): string {
+  const counts = new Map<number, number>();
+  for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => a - b).map(([status, count]) => `${count}× HTTP ${status || 'no answer'}`).join(', ');
+}
