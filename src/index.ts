@@ -6,3 +6,6 @@ export { ConnectionManager, type ClientConstructor, type StateChange } from './c
 export type { ConnectivityStateName } from './channels/connectivity.ts';
 export { loadProtos, PROTO_LOADER_OPTIONS } from './protos.ts';
 export { ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownServiceError, type ConfigProblem } from './errors.ts';
+export { deadlineFrom, remainingMs, type DeadlineFromOptions, type IncomingCall } from './deadlines.ts';
+export { HealthCheckError, type HealthChange, type ServingStatus } from './health/monitor.ts';
+export type { ShutdownSignal } from './shutdown-signals.ts';

@@ -5,6 +5,8 @@ import type { ConfigSource, GrpcClientsConfig } from './config/types.ts';
 import { ConnectionManager, type ClientConstructor } from './channels/manager.ts';
 import { interceptorChain } from './interceptors/chain.ts';
 import { UnknownServiceError } from './errors.ts';
+import { HealthMonitor } from './health/monitor.ts';
+import { DEFAULT_SHUTDOWN_SIGNALS, handleShutdownSignals, type ShutdownSignal } from './shutdown-signals.ts';
 
 /** Service name → client class, e.g. `{ 'book-service': proto.book.v1.BookService }`. */
 export type ClientRegistry = Record<string, ClientConstructor>;
@@ -21,6 +23,11 @@ export interface InitOptions<R extends ClientRegistry> {
   clients: R;
   /** Where env overrides are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run shutdown() on SIGTERM and SIGINT (true), or on the signals listed. After the drain the signal is
+   * raised again if nothing else listens for it, so the process still ends. Default false.
+   */
+  handleSignals?: boolean | readonly ShutdownSignal[];
 }
 
 export interface GrpcClients<R extends ClientRegistry> {
@@ -42,10 +49,22 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   const unknown = Object.keys(options.clients).filter((name) => !configured.includes(name));
   if (unknown.length > 0) throw new UnknownServiceError(unknown.join('", "'), configured);
 
-  const manager = new ConnectionManager({ interceptorsFor: interceptorChain, drainTimeoutMs: config.drain_timeout });
+  // Created after the manager (it watches its channels); the manager's afterReady hook reaches it through this.
+  let health: HealthMonitor | undefined;
+  const manager = new ConnectionManager({ interceptorsFor: interceptorChain, drainTimeoutMs: config.drain_timeout, afterReady: (service) => health?.check(service) ?? Promise.resolve() });
   for (const service of config.services) manager.register(service);
+  if (config.services.some((service) => service.health_check.enabled)) {
+    health = new HealthMonitor(manager, (change) => manager.emit('health', change));
+  }
+  let removeSignalHandlers: (() => void) | undefined;
+  // No new calls and no more health reports, then the drain.
+  const closeClients = () => {
+    removeSignalHandlers?.();
+    health?.stop();
+    return manager.close();
+  };
 
-  const shutdown = () => manager.close();
+  const shutdown = () => closeClients();
   try {
     await manager.connectAll(config.services.filter((service) => service.connect === 'eager').map((service) => service.name));
   } catch (error) {
@@ -56,5 +75,9 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   const clients = Object.fromEntries(
     Object.entries(options.clients).map(([name, ctor]) => [name, manager.getClient<Client>(name, ctor)]),
   ) as TypedClients<R>;
+  if (options.handleSignals) {
+    const signals = options.handleSignals === true ? DEFAULT_SHUTDOWN_SIGNALS : options.handleSignals;
+    removeSignalHandlers = handleShutdownSignals(shutdown, signals, (error) => process.emitWarning(`grpcclient shutdown on signal failed: ${String(error)}`));
+  }
   return { clients, config, manager, shutdown };
 }

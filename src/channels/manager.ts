@@ -10,6 +10,7 @@ import { followConnectivity, stateName, waitForReady, WaitError, type Connectivi
 import { channelOptions } from './options.ts';
 import { parseTarget, type ParsedTarget } from './target.ts';
 import { diagnoseConnectFailure } from './connect-diagnosis.ts';
+import type { HealthChange } from '../health/monitor.ts';
 
 /** A generated (or hand-written) grpc-js client class, e.g. proto.book.v1.BookService. */
 export type ClientConstructor<C extends Client = Client> = new (address: string, credentials: ChannelCredentials, options?: ClientOptions) => C;
@@ -42,6 +43,8 @@ export interface ConnectionManagerOptions {
 
 export interface ConnectionManagerEvents {
   state: [StateChange];
+  /** A service's grpc.health.v1 serving status changed (only for services with health_check enabled). */
+  health: [HealthChange];
 }
 
 export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {

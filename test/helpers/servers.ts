@@ -1,5 +1,5 @@
 // Real grpc-js servers on 127.0.0.1:0 for tests, with behaviour a test can steer per call.
-import { Server, ServerCredentials, status as Status, Metadata, type ServerUnaryCall, type sendUnaryData, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status as Status, Metadata, type ServerUnaryCall, type sendUnaryData, type ServerWritableStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BookServiceHandlers } from '../../protos/gen/book/v1/BookService.ts';
 import type { Book } from '../../protos/gen/book/v1/Book.ts';
 import { BookService } from './protos.ts';
@@ -19,6 +19,8 @@ export interface BookServerOptions {
   port?: number;
   /** Runs before each GetBook answer; may delay, or return a status to fail with. */
   onGetBook?: (call: ServerUnaryCall<{ id: string }, Book>) => Promise<InjectedFailure | void> | InjectedFailure | void;
+  /** More services served next to BookService (e.g. grpc.health.v1.Health). */
+  extraServices?: { definition: ServiceDefinition; handlers: UntypedServiceImplementation }[];
   /** Runs before StreamBooks writes; may write messages itself, delay, or return a status to end with. */
   onStreamBooks?: (call: ServerWritableStream<{ limit: number }, Book>) => Promise<InjectedFailure | void> | InjectedFailure | void;
 }
@@ -71,6 +73,7 @@ export async function startBookServer(options: BookServerOptions = {}): Promise<
   };
   const server = new Server();
   server.addService(BookService.service, handlers);
+  for (const extra of options.extraServices ?? []) server.addService(extra.definition, extra.handlers);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`127.0.0.1:${options.port ?? 0}`, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
