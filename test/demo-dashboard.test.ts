@@ -1,0 +1,72 @@
+// Every PromQL query of the Grafana dashboard runs against a real Prometheus scraping the running
+// demo and returns data, with book-service failing and dropping off for a moment so that the retry
+// and connection-event panels have something to show.
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status as Status } from '@grpc/grpc-js';
+import { startDemo } from '../demo/orchestrator/demo.ts';
+import { steadyTraffic } from '../demo/orchestrator/traffic.ts';
+import { demoMetricsPorts } from './helpers/demo-ports.ts';
+import { startPrometheus } from './helpers/demo-prometheus.ts';
+
+interface Dashboard {
+  panels: { title: string; targets: { expr: string }[] }[];
+  templating: { list: { name: string; query: { query: string } }[] };
+}
+
+const dashboard = JSON.parse(readFileSync(new URL('../otel/grafana/dashboards/grpc-clients.json', import.meta.url), 'utf8')) as Dashboard;
+
+/** Grafana's variables as a user with "All" selected and a 20 s rate window would have them. */
+function asPromQL(expr: string): string {
+  return expr
+    .replaceAll('$__rate_interval', '20s')
+    .replaceAll('$caller', '.*')
+    .replaceAll('$service', '.*')
+    .replace(/^label_values\((.+), *(\w+)\)$/, 'count by ($2) ($1)');
+}
+
+test('every dashboard query returns data from a real Prometheus scraping the demo', async (t) => {
+  const demo = await startDemo({
+    ports: { 'api-gateway': 0, 'user-service': 0, 'book-service': 0, 'order-service': 0 },
+    metricsPorts: await demoMetricsPorts(),
+    logDir: mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-')),
+  });
+  const prometheus = await startPrometheus(Object.fromEntries(Object.entries(demo.metricsUrls).map(([job, url]) => [job, url!])));
+  const traffic = steadyTraffic(demo.gatewayUrl, 40);
+  t.teardown(async () => {
+    await traffic.stop();
+    await prometheus.stop();
+    await demo.stop();
+  });
+
+  const book = demo.processes['book-service'];
+  book.control({ type: 'faults', settings: { errorRate: 0.3, errorCode: Status.UNAVAILABLE, latencyMs: 0 } });
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  book.control({ type: 'faults', settings: { errorRate: 0, errorCode: Status.UNAVAILABLE, latencyMs: 0 } });
+  book.control({ type: 'outage', ms: 1_500 });
+
+  const queries = [
+    ...dashboard.templating.list.map((variable) => ({ title: `variable ${variable.name}`, expr: variable.query.query })),
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ title: panel.title, expr: target.expr }))),
+  ];
+  t.true(queries.length >= 12);
+
+  const missing = new Map(queries.map((query) => [query.expr, query]));
+  const deadline = Date.now() + 45_000;
+  while (missing.size > 0 && Date.now() < deadline) {
+    for (const query of [...missing.values()]) {
+      const result = await prometheus.query(asPromQL(query.expr)); // throws on a PromQL syntax error
+      if (result.length > 0) missing.delete(query.expr);
+    }
+    if (missing.size > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  t.deepEqual([...missing.values()].map((query) => `${query.title}: ${query.expr}`), [], 'queries that returned no data');
+
+  // The data is the demo's: all three callers, and the outage was seen as a lost connection.
+  const callers = await prometheus.query('count by (job) (grpc_client_call_duration_count)');
+  t.deepEqual(callers.map((series) => series.metric['job']).sort(), ['api-gateway', 'order-service', 'user-service']);
+  const lost = await prometheus.query('sum(grpc_subchannel_disconnections_total{grpc_service="book-service"})');
+  t.true(Number(lost[0]?.value[1]) >= 1);
+});
