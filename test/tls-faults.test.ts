@@ -1,0 +1,35 @@
+// TLS faults seen by calls (not only by eager connect, which tls.test.ts covers): every one fails with
+// UNAVAILABLE and details that name the TLS problem, the service and the target.
+import test from 'ava';
+import { ServerCredentials, status as Status } from '@grpc/grpc-js';
+import { init } from '../src/index.ts';
+import { BookService } from './helpers/protos.ts';
+import { startBookServer } from './helpers/servers.ts';
+import { makeTestPki } from './helpers/tls.ts';
+import { getBookError } from './helpers/calls.ts';
+
+const pki = makeTestPki();
+
+for (const [fault, cert, key, ca, details] of [
+  ['a certificate signed by another CA', pki.serverCert, pki.serverKey, pki.otherCaCert, /certificate/i],
+  ['an expired certificate', pki.expiredCert, pki.expiredKey, pki.caCert, /expired/i],
+  ['a certificate for another name', pki.wrongNameCert, pki.wrongNameKey, pki.caCert, /altnames|not in the cert's list|hostname/i],
+] as const) {
+  test(`a call to a server with ${fault} fails with UNAVAILABLE naming the TLS problem, even with retries on`, async (t) => {
+    const server = await startBookServer({ credentials: ServerCredentials.createSsl(null, [{ cert_chain: pki.read(cert), private_key: pki.read(key) }], false) });
+    t.teardown(() => server.stop());
+    const { clients, shutdown } = await init({
+      config: { grpc_clients: { telemetry: { enabled: false }, services: [{ name: 'book-service', address: `localhost:${server.port}`, retry: { max: 2, backoff: '10ms' }, tls: { enabled: true, ca_file: ca } }] } },
+      clients: { 'book-service': BookService },
+      env: {},
+    });
+    t.teardown(shutdown);
+    const started = Date.now();
+    const error = await getBookError(clients['book-service'], 'b1', { deadline: started + 5_000 });
+    t.is(error.code, Status.UNAVAILABLE);
+    t.regex(error.details, details);
+    t.regex(error.details, /\[service book-service, target dns:\/\/\/localhost:\d+\]$/);
+    t.true(Date.now() - started < 3_000, 'fails fast, not at the deadline');
+    t.log(error.details);
+  });
+}
