@@ -7,6 +7,8 @@ import { interceptorChain } from './interceptors/chain.ts';
 import { UnknownServiceError } from './errors.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_SHUTDOWN_SIGNALS, handleShutdownSignals, type ShutdownSignal } from './shutdown-signals.ts';
+import { startTelemetry } from './telemetry/setup.ts';
+import type { Logger } from 'winston';
 
 /** Service name → client class, e.g. `{ 'book-service': proto.book.v1.BookService }`. */
 export type ClientRegistry = Record<string, ClientConstructor>;
@@ -28,6 +30,8 @@ export interface InitOptions<R extends ClientRegistry> {
    * raised again if nothing else listens for it, so the process still ends. Default false.
    */
   handleSignals?: boolean | readonly ShutdownSignal[];
+  /** A winston logger for the SDK's lines (default: one of its own, per grpc_clients.telemetry.logs). */
+  logger?: Logger;
 }
 
 export interface GrpcClients<R extends ClientRegistry> {
@@ -49,9 +53,14 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   const unknown = Object.keys(options.clients).filter((name) => !configured.includes(name));
   if (unknown.length > 0) throw new UnknownServiceError(unknown.join('", "'), configured);
 
+  // Before the manager, so the first channel's state changes and calls are already observed.
+  const telemetry = config.telemetry.enabled
+    ? await startTelemetry(config.telemetry, { env, ...(options.service ? { service: options.service } : {}), ...(options.logger ? { logger: options.logger } : {}) })
+    : undefined;
   // Created after the manager (it watches its channels); the manager's afterReady hook reaches it through this.
   let health: HealthMonitor | undefined;
-  const manager = new ConnectionManager({ interceptorsFor: interceptorChain, drainTimeoutMs: config.drain_timeout, afterReady: (service) => health?.check(service) ?? Promise.resolve() });
+  const manager = new ConnectionManager({ interceptorsFor: (service) => interceptorChain(service, telemetry?.layers), drainTimeoutMs: config.drain_timeout, afterReady: (service) => health?.check(service) ?? Promise.resolve() });
+  telemetry?.watch(manager);
   for (const service of config.services) manager.register(service);
   if (config.services.some((service) => service.health_check.enabled)) {
     health = new HealthMonitor(manager, (change) => manager.emit('health', change));
@@ -64,7 +73,8 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
     return manager.close();
   };
 
-  const shutdown = () => closeClients();
+  let closing: Promise<void> | undefined;
+  const shutdown = () => (closing ??= closeClients().then(() => telemetry?.shutdown()));
   try {
     await manager.connectAll(config.services.filter((service) => service.connect === 'eager').map((service) => service.name));
   } catch (error) {

@@ -1,0 +1,85 @@
+// Channel-level metrics of a ConnectionManager: connection events (gRFC A94 names) derived from its
+// state changes, a connectivity-state gauge per service, and an info gauge carrying each service's
+// effective retry, keepalive and TLS settings. The gauges are the SDK's own, hence the grpcclient prefix.
+import type { Attributes, Meter } from '@opentelemetry/api';
+import type { ConnectionManager, StateChange } from '../channels/manager.ts';
+import type { ConnectivityStateName } from '../channels/connectivity.ts';
+import { effectiveKeepaliveTime } from '../channels/options.ts';
+import type { ServiceConfig } from '../config/types.ts';
+import { formatDuration } from '../config/duration.ts';
+import { GRPC_SERVICE, GRPC_TARGET, SDK_PREFIX } from './attributes.ts';
+import type { ClientInstruments } from './instruments.ts';
+
+export const STATE_GAUGE = `${SDK_PREFIX}.channel.state`;
+export const INFO_GAUGE = `${SDK_PREFIX}.channel.info`;
+export const STATE_ATTRIBUTE = 'state';
+export const STATES: readonly ConnectivityStateName[] = ['IDLE', 'CONNECTING', 'READY', 'TRANSIENT_FAILURE', 'SHUTDOWN'];
+
+/** gRFC A6: attempts above 5 are treated as 5. */
+const MAX_ATTEMPTS_CAP = 5;
+
+/** Counts connection events from state changes; returns a function that stops listening. */
+export function countConnectionEvents(manager: ConnectionManager, instruments: ClientInstruments): () => void {
+  const onState = ({ service, target, previous, current }: StateChange) => {
+    const attributes = { [GRPC_TARGET]: target, [GRPC_SERVICE]: service };
+    if (current === 'READY' && previous !== 'READY') {
+      instruments.connectionAttemptsSucceeded.add(1, attributes);
+      instruments.openConnections.add(1, attributes);
+    }
+    if (previous === 'CONNECTING' && current === 'TRANSIENT_FAILURE') instruments.connectionAttemptsFailed.add(1, attributes);
+    if (previous === 'READY' && current !== 'READY') {
+      instruments.openConnections.add(-1, attributes);
+      instruments.disconnections.add(1, attributes);
+    }
+  };
+  manager.on('state', onState);
+  return () => manager.off('state', onState);
+}
+
+/** Registers the state and info gauges; read at collection time, so they cost nothing between scrapes. */
+export function observeChannels(meter: Meter, manager: ConnectionManager): () => void {
+  const state = meter.createObservableGauge(STATE_GAUGE, {
+    unit: '{state}',
+    description: 'Connectivity state of each configured service channel: 1 for the current state, 0 for the others.',
+  });
+  const info = meter.createObservableGauge(INFO_GAUGE, {
+    unit: '1',
+    description: "Always 1; the attributes carry the service's effective retry, keepalive and TLS settings.",
+  });
+  const observeState = (result: { observe(value: number, attributes: Attributes): void }) => {
+    for (const name of manager.serviceNames()) {
+      const current = manager.state(name);
+      const base = { [GRPC_SERVICE]: name, [GRPC_TARGET]: manager.service(name).target.canonical };
+      for (const candidate of STATES) result.observe(candidate === current ? 1 : 0, { ...base, [STATE_ATTRIBUTE]: candidate });
+    }
+  };
+  const observeInfo = (result: { observe(value: number, attributes: Attributes): void }) => {
+    for (const name of manager.serviceNames()) {
+      const service = manager.service(name);
+      result.observe(1, { [GRPC_SERVICE]: name, [GRPC_TARGET]: service.target.canonical, ...settingsAttributes(service.config) });
+    }
+  };
+  state.addCallback(observeState);
+  info.addCallback(observeInfo);
+  return () => {
+    state.removeCallback(observeState);
+    info.removeCallback(observeInfo);
+  };
+}
+
+/** The settings as they take effect (caps and minimums applied), not as written. */
+export function settingsAttributes(config: ServiceConfig): Attributes {
+  const { retry, keepalive } = config;
+  const keepaliveTime = effectiveKeepaliveTime(config);
+  return {
+    [`${SDK_PREFIX}.retry.max_attempts`]: Math.min(retry.max + 1, MAX_ATTEMPTS_CAP),
+    [`${SDK_PREFIX}.retry.initial_backoff`]: formatDuration(retry.backoff),
+    [`${SDK_PREFIX}.retry.max_backoff`]: formatDuration(retry.max_backoff),
+    [`${SDK_PREFIX}.retry.backoff_multiplier`]: retry.multiplier,
+    [`${SDK_PREFIX}.retry.retryable_codes`]: retry.retryable_codes.map((code) => code.toUpperCase()).join(','),
+    [`${SDK_PREFIX}.keepalive.time`]: keepaliveTime === 0 ? 'off' : formatDuration(keepaliveTime),
+    [`${SDK_PREFIX}.keepalive.timeout`]: formatDuration(keepalive.timeout),
+    [`${SDK_PREFIX}.keepalive.without_calls`]: keepalive.permit_without_calls,
+    [`${SDK_PREFIX}.tls`]: config.tls.enabled,
+  };
+}

@@ -1,0 +1,38 @@
+// The SDK's winston logger: JSON lines by default, and on every line written inside a span the
+// trace_id, span_id and trace_flags that let a log backend jump to the trace.
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import winston from 'winston';
+import type { TelemetryConfig } from '../config/types.ts';
+
+/** A winston format adding trace_id, span_id and trace_flags from the active span; use it in your own loggers too. */
+export const traceContextFormat = winston.format((info) => {
+  const span = trace.getSpan(context.active());
+  const spanContext = span?.spanContext();
+  if (spanContext && isSpanContextValid(spanContext)) {
+    info['trace_id'] = spanContext.traceId;
+    info['span_id'] = spanContext.spanId;
+    info['trace_flags'] = spanContext.traceFlags.toString(16).padStart(2, '0');
+  }
+  return info;
+});
+
+export interface SdkLoggerOptions {
+  /** Where lines go (default stdout). */
+  stream?: NodeJS.WritableStream;
+  /** The logging process, written as `service.name` on every line. */
+  serviceName?: string;
+}
+
+export function createSdkLogger(config: TelemetryConfig['logs'], options: SdkLoggerOptions = {}): winston.Logger {
+  const render =
+    config.format === 'json'
+      ? winston.format.json()
+      : winston.format.printf(({ level, message, timestamp, ...fields }) => `${String(timestamp)} ${level} ${String(message)} ${JSON.stringify(fields)}`);
+  return winston.createLogger({
+    level: config.level,
+    // The trace fields are read when the line is formatted; winston formats synchronously inside log().
+    format: winston.format.combine(traceContextFormat(), winston.format.timestamp(), render),
+    defaultMeta: options.serviceName ? { 'service.name': options.serviceName } : {},
+    transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console()],
+  });
+}

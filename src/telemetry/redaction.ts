@@ -1,0 +1,20 @@
+// Which request metadata may appear in telemetry: credentials and cookies never do, nor any key the
+// config lists; binary (-bin) values are skipped, and so are the trace headers the SDK adds itself.
+import type { Metadata } from '@grpc/grpc-js';
+
+/** Always redacted, whatever the config says. */
+export const ALWAYS_REDACTED = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
+export const REDACTED = '[REDACTED]';
+
+const PROPAGATION_KEYS = new Set(['traceparent', 'tracestate', 'baggage', 'x-trace-id']);
+
+/** key → value for telemetry, sensitive values replaced by "[REDACTED]". */
+export function metadataForTelemetry(metadata: Metadata, extraRedacted: readonly string[]): Record<string, string> {
+  const redacted = new Set([...ALWAYS_REDACTED, ...extraRedacted.map((key) => key.toLowerCase())]);
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    if (key.endsWith('-bin') || PROPAGATION_KEYS.has(key)) continue;
+    result[key] = redacted.has(key) ? REDACTED : String(value);
+  }
+  return result;
+}
