@@ -23,7 +23,7 @@ test('docker-compose.yml is valid against the compose-spec JSON schema (npm comp
   // keyword, so they are dropped (no property of the compose format is called "id").
   t.is($schema, 'http://json-schema.org/draft/2019-09/schema#');
   // Compose's own formats (durations, port specs) are checked by docker itself; here they pass as strings.
-  const formats = Object.fromEntries(['duration', 'expose', 'ports', 'subnet_ip_address'].map((name) => [name, true]));
+  const formats = Object.fromEntries(['duration', 'expose', 'ports', 'subnet_ip_address'].map((name) => [name, true as const]));
   const ajv = new Ajv2019({ strict: false, allErrors: true, formats });
   const validate = ajv.compile(withoutIdKeywords(schema) as object);
   t.true(validate(compose), JSON.stringify(validate.errors, null, 2));
@@ -72,7 +72,7 @@ test('the services in compose listen where demo/ports.ts and the configs say, an
   for (const file of readdirSync(new URL('../configs', import.meta.url))) {
     const config = loadConfig(`configs/${file}`, { env: {} }); // the real loader: schema and all
     const caller = file.replace(/\.yaml$/, '') as keyof typeof DEFAULT_METRICS_PORTS;
-    t.is(config.telemetry.metrics.prometheus_port, DEFAULT_METRICS_PORTS[caller], `${file} metrics port`);
+    t.is<number | undefined>(config.telemetry.metrics.prometheus_port, DEFAULT_METRICS_PORTS[caller], `${file} metrics port`);
     const metricsPort = DEFAULT_METRICS_PORTS[caller]!;
     t.true(published(caller).some(([host, inner]) => host === metricsPort && inner === metricsPort), `${caller} publishes its metrics port`);
     for (const service of config.services) t.is(service.address, `localhost:${DEFAULT_PORTS[service.name as keyof typeof DEFAULT_PORTS]}`, `${file}: ${service.name}`);
