@@ -72,7 +72,7 @@ test('the services in compose listen where demo/ports.ts and the configs say, an
   for (const file of readdirSync(new URL('../configs', import.meta.url))) {
     const config = loadConfig(`configs/${file}`, { env: {} }); // the real loader: schema and all
     const caller = file.replace(/\.yaml$/, '') as keyof typeof DEFAULT_METRICS_PORTS;
-    t.is<number | undefined>(config.telemetry.metrics.prometheus_port, DEFAULT_METRICS_PORTS[caller], `${file} metrics port`);
+    t.is<number | undefined, number | undefined>(config.telemetry.metrics.prometheus_port, DEFAULT_METRICS_PORTS[caller], `${file} metrics port`);
     const metricsPort = DEFAULT_METRICS_PORTS[caller]!;
     t.true(published(caller).some(([host, inner]) => host === metricsPort && inner === metricsPort), `${caller} publishes its metrics port`);
     for (const service of config.services) t.is(service.address, `localhost:${DEFAULT_PORTS[service.name as keyof typeof DEFAULT_PORTS]}`, `${file}: ${service.name}`);
