@@ -1,0 +1,67 @@
+// deadlineFrom(): a service calling another on behalf of its caller never outlives the caller.
+import test, { type ExecutionContext } from 'ava';
+import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { deadlineFrom, init, remainingMs } from '../src/index.ts';
+import { BookService } from './helpers/protos.ts';
+import { startBookServer } from './helpers/servers.ts';
+import { getBook, getBookError } from './helpers/calls.ts';
+
+const noTelemetry = { enabled: false };
+
+/**
+ * client → front → backend. The backend never answers and records when the call to it ended; the front
+ * calls it through grpcclient (default deadline 30s) with deadlineFrom(incoming call, options).
+ */
+async function chain(t: ExecutionContext, reserveMs?: number) {
+  let backendEnded: (at: number) => void = () => {};
+  const backendEnd = new Promise<number>((resolve) => (backendEnded = resolve));
+  const backend = await startBookServer({ onGetBook: (call) => new Promise<void>(() => call.on('cancelled', () => backendEnded(Date.now()))) });
+  const sdk = await init({ config: { grpc_clients: { telemetry: noTelemetry, services: [{ name: 'backend', address: backend.address, deadline: '30s' }] } }, clients: { backend: BookService }, env: {} });
+  const remainingAtFront: number[] = [];
+  const front = await startBookServer({
+    onGetBook: async (call) => {
+      remainingAtFront.push(remainingMs(call));
+      try {
+        await getBook(sdk.clients.backend, call.request.id, deadlineFrom(call, reserveMs === undefined ? {} : { reserveMs }));
+      } catch (error) {
+        return { code: (error as ServiceError).code, details: (error as ServiceError).details };
+      }
+    },
+  });
+  const client = await init({ config: { grpc_clients: { telemetry: noTelemetry, services: [{ name: 'front', address: front.address }] } }, clients: { front: BookService }, env: {} });
+  t.teardown(async () => {
+    await client.shutdown();
+    await sdk.shutdown();
+    await front.stop();
+    await backend.stop();
+  });
+  return { front: client.clients.front, backendEnd, remainingAtFront };
+}
+
+test('the outgoing call ends at the incoming call deadline, not at the service default of 30s', async (t) => {
+  const { front, backendEnd, remainingAtFront } = await chain(t);
+  const started = Date.now();
+  t.is((await getBookError(front, 'b1', { deadline: started + 400 })).code, Status.DEADLINE_EXCEEDED);
+  t.true(remainingAtFront[0]! > 0 && remainingAtFront[0]! <= 400, `front saw ${remainingAtFront[0]}ms remaining`);
+  const endedAfter = (await backendEnd) - started;
+  t.true(endedAfter >= 350 && endedAfter < 700, `backend call ended after ${endedAfter}ms`);
+});
+
+test('reserveMs ends the outgoing call that much earlier, leaving the handler time to answer', async (t) => {
+  const { front, backendEnd } = await chain(t, 200);
+  const started = Date.now();
+  const error = await getBookError(front, 'b1', { deadline: started + 600 });
+  t.is(error.code, Status.DEADLINE_EXCEEDED);
+  t.notRegex(error.details, /^Deadline exceeded after 0\.6/, 'the front answered before its own deadline');
+  const endedAfter = (await backendEnd) - started;
+  t.true(endedAfter >= 350 && endedAfter < 550, `backend call ended after ${endedAfter}ms`);
+});
+
+test('cancelling the incoming call cancels the outgoing one', async (t) => {
+  const { front, backendEnd } = await chain(t);
+  const started = Date.now();
+  const call = front.getBook({ id: 'b1' }, { deadline: started + 10_000 }, () => {});
+  setTimeout(() => call.cancel(), 200);
+  const endedAfter = (await backendEnd) - started;
+  t.true(endedAfter < 1_000, `backend call ended ${endedAfter}ms after start`);
+});
