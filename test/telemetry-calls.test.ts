@@ -225,3 +225,17 @@ test('authorization, cookie and configured metadata never reach logs or span att
   t.deepEqual(env.server.received[0]!.get('authorization'), ['Bearer s3cret-token']);
   await teardown(env);
 });
+
+test('with providers already registered by the application, init() uses them and starts no exporter', async (t) => {
+  const { deadPort } = await import('./helpers/servers.ts');
+  const scrapePort = await deadPort();
+  const env = await setup('app-providers', {}, {}, { metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: scrapePort } });
+  const { traceId } = await telemetry.inRootSpan(() => getBook(env.books, 'b1'));
+  t.is(telemetry.spansOf(traceId).filter((span) => span.kind === SpanKind.CLIENT).length, 1, 'spans reach the application provider');
+  const scrape = await fetch(`http://127.0.0.1:${scrapePort}/metrics`).then(
+    () => 'answered',
+    () => 'refused',
+  );
+  t.is(scrape, 'refused', 'no second metrics endpoint');
+  await teardown(env);
+});
