@@ -1,11 +1,13 @@
 // Health checking per service (grpc.health.v1): the connect-time Check gates eager init, the Watch reports changes.
 import test from 'ava';
 import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { HealthCheckError, init, type HealthChange } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
 import { startBookServer } from './helpers/servers.ts';
 import { TestHealthService } from './helpers/health-service.ts';
 import { getBook } from './helpers/calls.ts';
+import { createSdkLogger } from '../src/telemetry/logger.ts';
 
 function initWith(address: string, fields: Record<string, unknown>) {
   return init({ config: { grpc_clients: { telemetry: { enabled: false }, services: [{ name: 'book-service', address, timeout: '2s', ...fields }] } }, clients: { 'book-service': BookService }, env: {} });
@@ -85,4 +87,26 @@ test('health checking is off by default: no Check is sent', async (t) => {
   t.teardown(shutdown);
   await getBook(clients['book-service'], 'b1');
   t.is(health.checks, 0);
+});
+
+test('health changes are logged: NOT_SERVING as a warning', async (t) => {
+  const health = new TestHealthService();
+  const server = await startBookServer({ extraServices: [health.entry] });
+  t.teardown(() => server.stop());
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)));
+  const { manager, shutdown } = await init({
+    config: { grpc_clients: { telemetry: { enabled: false }, services: [{ name: 'book-service', address: server.address, connect: 'eager', health_check: { enabled: true } }] } },
+    clients: { 'book-service': BookService },
+    env: {},
+    logger: createSdkLogger({ level: 'info', format: 'json' }, { stream }),
+  });
+  t.teardown(shutdown);
+  const change = once(manager, 'health');
+  health.set('', 'NOT_SERVING');
+  await change;
+  await new Promise((resolve) => setImmediate(resolve));
+  t.like(lines.at(-1), { level: 'warn', message: 'grpc backend health changed', service: 'book-service', target: `dns:///${server.address}`, previous: 'SERVING', status: 'NOT_SERVING' });
+  t.like(lines.at(-2), { level: 'info', previous: 'none', status: 'SERVING' });
 });
