@@ -9,3 +9,4 @@ export { ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownService
 export { deadlineFrom, remainingMs, type DeadlineFromOptions, type IncomingCall } from './deadlines.ts';
 export { HealthCheckError, type HealthChange, type ServingStatus } from './health/monitor.ts';
 export type { ShutdownSignal } from './shutdown-signals.ts';
+export { traceContextFormat } from './telemetry/logger.ts';
