@@ -89,7 +89,10 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   try {
     await manager.connectAll(config.services.filter((service) => service.connect === 'eager').map((service) => service.name));
   } catch (error) {
-    await shutdown();
+    // Nothing was called yet, so nothing of this init() needs flushing: an unreachable collector (the
+    // exporter retries for seconds) must not delay the connect error.
+    await closeClients();
+    telemetry?.shutdown().catch(() => {});
     throw error;
   }
 
