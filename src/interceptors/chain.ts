@@ -21,7 +21,7 @@ export function interceptorChain(service: RegisteredService, layers?: ChainLayer
   const { config, target } = service;
   return [
     // Outside the telemetry layers, so spans, logs and the caller all see details naming service and target.
-    errorContextInterceptor(config.name, target.canonical),
+    errorContextInterceptor(config.name, target.canonical, config.tls.enabled),
     ...(layers?.call(service) ?? []),
     // Before retry, so the one deadline bounds all attempts and backoff.
     deadlineInterceptor(config.deadline, config.retry.timeout),
