@@ -67,6 +67,6 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
   // The data is the demo's: all three callers, and the outage was seen as a lost connection.
   const callers = await prometheus.query('count by (job) (grpc_client_call_duration_count)');
   t.deepEqual(callers.map((series) => series.metric['job']).sort(), ['api-gateway', 'order-service', 'user-service']);
-  const lost = await prometheus.query('sum(grpc_subchannel_disconnections_total{grpc_service="book-service"})');
+  const lost = await prometheus.query('sum(grpc_subchannel_disconnections_total{grpcclient_service="book-service"})');
   t.true(Number(lost[0]?.value[1]) >= 1);
 });

@@ -114,12 +114,12 @@ test('a retried call has one call span and one child span per attempt, numbered'
   t.is(new Set(env.server.received.map((metadata) => metadata.get('traceparent')[0])).size, 1);
 
   const metrics = await telemetry.collect();
-  const retries = pointsWhere<Histogram>(metrics.get('grpc.client.call.retries'), { 'grpc.service': 'spans-retry' });
+  const retries = pointsWhere<Histogram>(metrics.get('grpc.client.call.retries'), { 'grpcclient.service': 'spans-retry' });
   t.is(retries.length, 1);
   t.is(retries[0]!.value.sum, 2);
-  const delay = pointsWhere<Histogram>(metrics.get('grpc.client.call.retry_delay'), { 'grpc.service': 'spans-retry' });
+  const delay = pointsWhere<Histogram>(metrics.get('grpc.client.call.retry_delay'), { 'grpcclient.service': 'spans-retry' });
   t.true(delay[0]!.value.sum! > 0);
-  const started = pointsWhere(metrics.get('grpc.client.attempt.started'), { 'grpc.service': 'spans-retry' });
+  const started = pointsWhere(metrics.get('grpc.client.attempt.started'), { 'grpcclient.service': 'spans-retry' });
   t.is(started[0]!.value, 3);
   await teardown(env);
 });
@@ -159,7 +159,7 @@ test('call and attempt metrics carry the standard names, units, buckets and attr
     const metric = metrics.get(name);
     t.truthy(metric, name);
     t.is(metric!.descriptor.unit, unit, name);
-    const points = pointsWhere<Histogram | number>(metric, { 'grpc.service': 'metrics-shape', 'grpc.target': target, 'grpc.method': 'book.v1.BookService/GetBook' });
+    const points = pointsWhere<Histogram | number>(metric, { 'grpcclient.service': 'metrics-shape', 'grpc.target': target, 'grpc.method': 'book.v1.BookService/GetBook' });
     if (buckets) {
       t.deepEqual((points[0]!.value as Histogram).buckets.boundaries, buckets, name);
       t.deepEqual(points.map((point) => point.attributes['grpc.status']).sort(), ['NOT_FOUND', 'OK'], name);
@@ -168,12 +168,12 @@ test('call and attempt metrics carry the standard names, units, buckets and attr
       t.is(points[0]!.value, 2, name);
     }
   }
-  const [okCall] = pointsWhere<Histogram>(metrics.get('grpc.client.call.duration'), { 'grpc.service': 'metrics-shape', 'grpc.status': 'OK' });
+  const [okCall] = pointsWhere<Histogram>(metrics.get('grpc.client.call.duration'), { 'grpcclient.service': 'metrics-shape', 'grpc.status': 'OK' });
   t.is(okCall!.value.count, 1);
   t.true(okCall!.value.sum! > 0 && okCall!.value.sum! < 5, 'seconds, not milliseconds');
-  const [received] = pointsWhere<Histogram>(metrics.get('grpc.client.attempt.rcvd_total_compressed_message_size'), { 'grpc.service': 'metrics-shape', 'grpc.status': 'OK' });
+  const [received] = pointsWhere<Histogram>(metrics.get('grpc.client.attempt.rcvd_total_compressed_message_size'), { 'grpcclient.service': 'metrics-shape', 'grpc.status': 'OK' });
   t.true(received!.value.sum! > 10, 'the Book message has a size');
-  t.deepEqual(pointsWhere(metrics.get('grpc.client.call.retries'), { 'grpc.service': 'metrics-shape' }), [], 'no retries, nothing recorded');
+  t.deepEqual(pointsWhere(metrics.get('grpc.client.call.retries'), { 'grpcclient.service': 'metrics-shape' }), [], 'no retries, nothing recorded');
   await teardown(env);
 });
 
@@ -185,7 +185,7 @@ test('a method no registered client declares is reported as grpc.method "other"'
     client.makeUnaryRequest('/made.up.Service/Anything', (value: Buffer) => value, (value: Buffer) => value, Buffer.alloc(0), new Metadata(), {}, () => resolve());
   });
   const metrics = await telemetry.collect();
-  const points = pointsWhere(metrics.get('grpc.client.call.duration'), { 'grpc.service': 'metrics-other' });
+  const points = pointsWhere(metrics.get('grpc.client.call.duration'), { 'grpcclient.service': 'metrics-other' });
   t.deepEqual(points.map((point) => point.attributes['grpc.method']), ['other']);
   t.deepEqual(points.map((point) => point.attributes['grpc.status']), ['UNIMPLEMENTED']);
   await teardown(env);

@@ -10,7 +10,7 @@ const telemetry = registerInMemoryTelemetry();
 
 async function stateSeries(service: string): Promise<Record<string, number>> {
   const metrics = await telemetry.collect();
-  return Object.fromEntries(pointsWhere(metrics.get('grpcclient.channel.state'), { 'grpc.service': service }).map((point) => [point.attributes['state'], point.value]));
+  return Object.fromEntries(pointsWhere(metrics.get('grpcclient.channel.state'), { 'grpcclient.service': service }).map((point) => [point.attributes['state'], point.value]));
 }
 
 test('the state gauge has one series per state, 1 for the current one, and shows a killed server within seconds', async (t) => {
@@ -32,7 +32,7 @@ test('the state gauge has one series per state, 1 for the current one, and shows
   t.true(Date.now() - killedAt < 5_000, 'seen within seconds');
 
   const metrics = await telemetry.collect();
-  const only = { 'grpc.service': 'gauge' };
+  const only = { 'grpcclient.service': 'gauge' };
   t.is(pointsWhere(metrics.get('grpc.subchannel.connection_attempts_succeeded'), only)[0]?.value, 1);
   t.is(pointsWhere(metrics.get('grpc.subchannel.disconnections'), only)[0]?.value, 1);
   t.is(pointsWhere(metrics.get('grpc.subchannel.open_connections'), only)[0]?.value, 0);
@@ -52,7 +52,7 @@ test('a connection attempt to a dead port counts as failed', async (t) => {
   sdk.manager.getChannel('dead').getConnectivityState(true);
   await failed;
   const metrics = await telemetry.collect();
-  t.true(Number(pointsWhere(metrics.get('grpc.subchannel.connection_attempts_failed'), { 'grpc.service': 'dead' })[0]?.value) >= 1);
+  t.true(Number(pointsWhere(metrics.get('grpc.subchannel.connection_attempts_failed'), { 'grpcclient.service': 'dead' })[0]?.value) >= 1);
   await sdk.shutdown();
 });
 
@@ -61,7 +61,7 @@ test('the info gauge carries the effective retry, keepalive and TLS settings of 
     config: {
       grpc_clients: {
         services: [
-          { name: 'info-a', address: 'localhost:1', retry: { max: 9, backoff: '50ms', retryable_codes: ['UNAVAILABLE', 'RESOURCE_EXHAUSTED'] }, keepalive: { time: '5s' } },
+          { name: 'info-a', address: 'localhost:1', retry: { max: 9, backoff: '50ms', retryable_codes: ['UNAVAILABLE', 'RESOURCE_EXHAUSTED'] }, keepalive: { time: '5s' }, reconnect: { initial_backoff: '250ms' } },
           { name: 'info-b', address: 'localhost:2' },
         ],
       },
@@ -70,7 +70,7 @@ test('the info gauge carries the effective retry, keepalive and TLS settings of 
     env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' },
   });
   const metrics = await telemetry.collect();
-  const [a] = pointsWhere(metrics.get('grpcclient.channel.info'), { 'grpc.service': 'info-a' });
+  const [a] = pointsWhere(metrics.get('grpcclient.channel.info'), { 'grpcclient.service': 'info-a' });
   t.is(a?.value, 1);
   t.like(a!.attributes, {
     'grpc.target': 'dns:///localhost:1',
@@ -82,9 +82,12 @@ test('the info gauge carries the effective retry, keepalive and TLS settings of 
     'grpcclient.keepalive.time': '10s', // raised to the gRFC A8 minimum
     'grpcclient.keepalive.timeout': '20s',
     'grpcclient.keepalive.without_calls': false,
+    'grpcclient.reconnect.initial_backoff': '250ms',
+    'grpcclient.reconnect.max_backoff': '2m',
+    'grpcclient.wait_for_ready': false,
     'grpcclient.tls': false,
   });
-  const [b] = pointsWhere(metrics.get('grpcclient.channel.info'), { 'grpc.service': 'info-b' });
+  const [b] = pointsWhere(metrics.get('grpcclient.channel.info'), { 'grpcclient.service': 'info-b' });
   t.like(b!.attributes, { 'grpcclient.retry.max_attempts': 1, 'grpcclient.keepalive.time': 'off' });
   t.deepEqual(await stateSeries('info-b'), { IDLE: 1, CONNECTING: 0, READY: 0, TRANSIENT_FAILURE: 0, SHUTDOWN: 0 });
   await sdk.shutdown();

@@ -88,3 +88,26 @@ test.serial('spans and metrics go out over OTLP HTTP, and Prometheus scrapes the
     await receiver.close();
   }
 });
+
+test.serial('an init() after an earlier one shut down starts OpenTelemetry again and exports', async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  for (const round of [1, 2]) {
+    const receiver = await startOtlpReceiver();
+    const sdk = await init({
+      config: {
+        grpc_clients: {
+          telemetry: { service_name: `round-${round}`, traces: { exporter: 'otlp', endpoint: receiver.url }, metrics: { exporter: 'none' } },
+          services: [{ name: 'book-service', address: server.address }],
+        },
+      },
+      clients: { 'book-service': BookService },
+      env: {},
+    });
+    await getBook(sdk.clients['book-service'], 'b1');
+    await sdk.shutdown();
+    const traces = (await receiver.waitFor('/v1/traces', () => true)) as OtlpTraces;
+    t.is(traces.resourceSpans[0]!.resource.attributes.find((attribute) => attribute.key === 'service.name')?.value.stringValue, `round-${round}`);
+    await receiver.close();
+  }
+});

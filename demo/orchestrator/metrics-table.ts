@@ -45,7 +45,7 @@ export async function scrape(metricsUrls: Record<string, string>): Promise<Metri
 function methodRows(caller: string, samples: Sample[]): MethodRow[] {
   const rows = new Map<string, MethodRow & { buckets: Map<number, number> }>();
   const rowOf = (labels: Record<string, string>) => {
-    const service = labels['grpc_service'] ?? labels['grpc_target'] ?? '';
+    const service = labels['grpcclient_service'] ?? labels['grpc_target'] ?? '';
     const method = labels['grpc_method'] ?? '';
     const key = `${service} ${method}`;
     let row = rows.get(key);
@@ -79,7 +79,7 @@ function methodRows(caller: string, samples: Sample[]): MethodRow[] {
 function channelRows(caller: string, samples: Sample[]): ChannelRow[] {
   return samples
     .filter((sample) => sample.name === METRIC.channelState && sample.value === 1)
-    .map(({ labels }) => ({ caller, service: labels['grpc_service'] ?? '', target: labels['grpc_target'] ?? '', state: labels['state'] ?? '' }))
+    .map(({ labels }) => ({ caller, service: labels['grpcclient_service'] ?? '', target: labels['grpc_target'] ?? '', state: labels['state'] ?? '' }))
     .sort((a, b) => a.service.localeCompare(b.service));
 }
 

@@ -12,7 +12,7 @@ export function serviceSchema(envPrefix: string) {
   const env = (path: string) => envPrefix + path.toUpperCase().replace(/\./g, '_');
   return {
     name: {
-      doc: 'Logical name of the backend; the key for typed clients, logs and the grpc.service metric attribute.',
+      doc: 'Logical name of the backend; the key for typed clients, logs and the grpcclient.service metric attribute.',
       format: (value: unknown) => {
         if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
           throw new Error('is required: letters, digits, ".", "_" or "-"');

@@ -16,7 +16,7 @@ export function attemptTelemetryInterceptor(service: RegisteredService, deps: Te
   return (options, nextCall) => {
     const state = callStateOf(callRecordOf(options));
     if (!state) return new InterceptingCall(nextCall(options));
-    const base: Attributes = { [attr.GRPC_METHOD]: state.metricMethod, [attr.GRPC_TARGET]: target, [attr.GRPC_SERVICE]: name };
+    const base: Attributes = { [attr.GRPC_METHOD]: state.metricMethod, [attr.GRPC_TARGET]: target, [attr.GRPCCLIENT_SERVICE]: name };
     return new InterceptingCall(nextCall(options), {
       start: (metadata, _listener, next) => {
         const attempt: AttemptState = { number: state.attempts.length + 1, startedAt: performance.now(), startedAtEpochMs: Date.now(), sentBytes: 0, rcvdBytes: 0 };

@@ -38,7 +38,7 @@ export function callTelemetryInterceptor(service: RegisteredService, deps: Telem
     record.span = callSpan.span;
     setCallState(record, state);
     measureMessages(options, state);
-    const base: Attributes = { [attr.GRPC_METHOD]: state.metricMethod, [attr.GRPC_TARGET]: target, [attr.GRPC_SERVICE]: name };
+    const base: Attributes = { [attr.GRPC_METHOD]: state.metricMethod, [attr.GRPC_TARGET]: target, [attr.GRPCCLIENT_SERVICE]: name };
 
     return new InterceptingCall(nextCall(options), {
       start: (metadata, _listener, next) => {

@@ -6,7 +6,7 @@ export const GRPC_METHOD = 'grpc.method';
 export const GRPC_TARGET = 'grpc.target';
 export const GRPC_STATUS = 'grpc.status';
 /** The configured (logical) service name, e.g. "book-service": not a gRPC standard attribute. */
-export const GRPC_SERVICE = 'grpc.service';
+export const GRPCCLIENT_SERVICE = 'grpcclient.service';
 
 /** OpenTelemetry RPC semantic conventions (release candidate, v1.40+). */
 export const RPC_SYSTEM_NAME = 'rpc.system.name';

@@ -7,7 +7,7 @@ import type { ConnectivityStateName } from '../channels/connectivity.ts';
 import { effectiveKeepaliveTime } from '../channels/options.ts';
 import type { ServiceConfig } from '../config/types.ts';
 import { formatDuration } from '../config/duration.ts';
-import { GRPC_SERVICE, GRPC_TARGET, SDK_PREFIX } from './attributes.ts';
+import { GRPCCLIENT_SERVICE, GRPC_TARGET, SDK_PREFIX } from './attributes.ts';
 import type { ClientInstruments } from './instruments.ts';
 
 export const STATE_GAUGE = `${SDK_PREFIX}.channel.state`;
@@ -21,7 +21,7 @@ const MAX_ATTEMPTS_CAP = 5;
 /** Counts connection events from state changes; returns a function that stops listening. */
 export function countConnectionEvents(manager: ConnectionManager, instruments: ClientInstruments): () => void {
   const onState = ({ service, target, previous, current }: StateChange) => {
-    const attributes = { [GRPC_TARGET]: target, [GRPC_SERVICE]: service };
+    const attributes = { [GRPC_TARGET]: target, [GRPCCLIENT_SERVICE]: service };
     if (current === 'READY' && previous !== 'READY') {
       instruments.connectionAttemptsSucceeded.add(1, attributes);
       instruments.openConnections.add(1, attributes);
@@ -49,14 +49,14 @@ export function observeChannels(meter: Meter, manager: ConnectionManager): () =>
   const observeState = (result: { observe(value: number, attributes: Attributes): void }) => {
     for (const name of manager.serviceNames()) {
       const current = manager.state(name);
-      const base = { [GRPC_SERVICE]: name, [GRPC_TARGET]: manager.service(name).target.canonical };
+      const base = { [GRPCCLIENT_SERVICE]: name, [GRPC_TARGET]: manager.service(name).target.canonical };
       for (const candidate of STATES) result.observe(candidate === current ? 1 : 0, { ...base, [STATE_ATTRIBUTE]: candidate });
     }
   };
   const observeInfo = (result: { observe(value: number, attributes: Attributes): void }) => {
     for (const name of manager.serviceNames()) {
       const service = manager.service(name);
-      result.observe(1, { [GRPC_SERVICE]: name, [GRPC_TARGET]: service.target.canonical, ...settingsAttributes(service.config) });
+      result.observe(1, { [GRPCCLIENT_SERVICE]: name, [GRPC_TARGET]: service.target.canonical, ...settingsAttributes(service.config) });
     }
   };
   state.addCallback(observeState);
@@ -80,6 +80,9 @@ export function settingsAttributes(config: ServiceConfig): Attributes {
     [`${SDK_PREFIX}.keepalive.time`]: keepaliveTime === 0 ? 'off' : formatDuration(keepaliveTime),
     [`${SDK_PREFIX}.keepalive.timeout`]: formatDuration(keepalive.timeout),
     [`${SDK_PREFIX}.keepalive.without_calls`]: keepalive.permit_without_calls,
+    [`${SDK_PREFIX}.reconnect.initial_backoff`]: formatDuration(config.reconnect.initial_backoff),
+    [`${SDK_PREFIX}.reconnect.max_backoff`]: formatDuration(config.reconnect.max_backoff),
+    [`${SDK_PREFIX}.wait_for_ready`]: config.wait_for_ready,
     [`${SDK_PREFIX}.tls`]: config.tls.enabled,
   };
 }

@@ -1,6 +1,6 @@
 // Starts the OpenTelemetry Node SDK for the process, unless the application already registered its
 // own providers; then the SDK's spans and metrics go to those and nothing is started twice.
-import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { context, metrics, propagation, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
@@ -56,6 +56,12 @@ export async function startOpenTelemetry(config: TelemetryConfig, options: Start
       shutdown: async () => {
         running = undefined;
         await sdk.shutdown();
+        // The SDK leaves its shut-down providers registered; unregister them so a later init() in this
+        // process starts a working SDK instead of mistaking them for the application's own.
+        trace.disable();
+        metrics.disable();
+        propagation.disable();
+        context.disable();
       },
     },
   };
@@ -99,11 +105,15 @@ async function flushGlobalProviders(): Promise<void> {
 }
 
 function spanProcessors(config: TelemetryConfig, env: NodeJS.ProcessEnv): SpanProcessor[] {
+  // The standard OTEL_BSP_SCHEDULE_DELAY (ms between batch exports, default 5000), which this
+  // BatchSpanProcessor does not read by itself when handed an exporter.
+  const delay = Number(env['OTEL_BSP_SCHEDULE_DELAY']);
+  const batching = Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {};
   switch (traceExporterKind(config, env)) {
     case 'otlp':
-      return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpUrl('traces', config, env) }) })];
+      return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpUrl('traces', config, env) }), ...batching })];
     case 'console':
-      return [new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() })];
+      return [new BatchSpanProcessor({ exporter: new ConsoleSpanExporter(), ...batching })];
     case 'none':
       return [];
   }
