@@ -3,10 +3,10 @@ import { connectivityState, Metadata, status as Status } from '@grpc/grpc-js';
 import { ConnectError, ConnectionManager, init, loadConfig, UnknownServiceError, type ServiceConfig } from '../src/index.ts';
 import { BookService, OrderService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
-import { getBook, getBookError, streamBooks } from './helpers/calls.ts';
+import { getBook, getBookError, streamBooks, TELEMETRY_OFF } from './helpers/calls.ts';
 
 function serviceConfig(fields: Record<string, unknown>): ServiceConfig {
-  return loadConfig({ grpc_clients: { services: [{ name: 'book-service', ...fields }] } }, { env: {} }).services[0]!;
+  return loadConfig({ grpc_clients: { services: [{ name: 'book-service', ...fields }] } }, { env: TELEMETRY_OFF }).services[0]!;
 }
 
 test('every client of a service shares its one channel, across classes and concurrent connects', async (t) => {
@@ -40,7 +40,7 @@ test('eager connect to a dead port fails within its timeout naming service, targ
   const port = await deadPort();
   const started = Date.now();
   const error = await t.throwsAsync(
-    init({ config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'eager', timeout: '500ms' }] } }, clients: { 'book-service': BookService }, env: {} }),
+    init({ config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'eager', timeout: '500ms' }] } }, clients: { 'book-service': BookService }, env: TELEMETRY_OFF }),
   );
   const elapsed = Date.now() - started;
   t.true(elapsed < 500 + 2_500, `took ${elapsed}ms`);
@@ -57,7 +57,7 @@ test('lazy connect starts without the server and recovers when it comes up', asy
   const { clients, manager, shutdown } = await init({
     config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'lazy', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
     clients: { 'book-service': BookService },
-    env: {},
+    env: TELEMETRY_OFF,
   });
   t.teardown(shutdown);
   t.is(manager.state('book-service'), 'IDLE', 'nothing is dialled before the first call');
@@ -79,7 +79,7 @@ test('close drains an in-flight call, then rejects new calls with a clear error'
   const { clients, manager, shutdown } = await init({
     config: { grpc_clients: { services: [{ name: 'book-service', address: server.address, connect: 'eager' }] } },
     clients: { 'book-service': BookService },
-    env: {},
+    env: TELEMETRY_OFF,
   });
   const inFlight = getBook(clients['book-service'], 'b3');
   while (server.received.length === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -113,7 +113,7 @@ test('close cancels calls still running after the drain time, saying why', async
 test('server-streaming calls work through the shared channel', async (t) => {
   const server = await startBookServer();
   t.teardown(() => server.stop());
-  const { clients, shutdown } = await init({ config: { grpc_clients: { services: [{ name: 'book-service', address: server.address }] } }, clients: { 'book-service': BookService }, env: {} });
+  const { clients, shutdown } = await init({ config: { grpc_clients: { services: [{ name: 'book-service', address: server.address }] } }, clients: { 'book-service': BookService }, env: TELEMETRY_OFF });
   t.teardown(shutdown);
   t.deepEqual((await streamBooks(clients['book-service'], 3)).map((book) => book.id), ['b1', 'b2', 'b3']);
 });
@@ -121,7 +121,7 @@ test('server-streaming calls work through the shared channel', async (t) => {
 test('the default deadline applies to calls made without one', async (t) => {
   const server = await startBookServer({ onGetBook: () => new Promise<void>(() => {}) });
   t.teardown(() => server.stop());
-  const { clients, shutdown } = await init({ config: { grpc_clients: { services: [{ name: 'book-service', address: server.address, deadline: '300ms' }] } }, clients: { 'book-service': BookService }, env: {} });
+  const { clients, shutdown } = await init({ config: { grpc_clients: { services: [{ name: 'book-service', address: server.address, deadline: '300ms' }] } }, clients: { 'book-service': BookService }, env: TELEMETRY_OFF });
   t.teardown(() => shutdown());
   const error = await getBookError(clients['book-service'], 'b1');
   t.is(error.code, Status.DEADLINE_EXCEEDED);
@@ -131,7 +131,7 @@ test('unknown service names list the configured ones', async (t) => {
   const manager = new ConnectionManager();
   manager.register(serviceConfig({ address: 'localhost:1' }));
   t.throws(() => manager.getChannel('books'), { instanceOf: UnknownServiceError, message: 'unknown service "books"; configured services: book-service' });
-  await t.throwsAsync(init({ config: { grpc_clients: { services: [{ name: 'book-service', address: 'localhost:1' }] } }, clients: { 'order-service': OrderService }, env: {} }), {
+  await t.throwsAsync(init({ config: { grpc_clients: { services: [{ name: 'book-service', address: 'localhost:1' }] } }, clients: { 'order-service': OrderService }, env: TELEMETRY_OFF }), {
     instanceOf: UnknownServiceError,
     message: 'unknown service "order-service"; configured services: book-service',
   });

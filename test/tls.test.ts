@@ -4,7 +4,7 @@ import { ConnectError, init } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
 import { startBookServer } from './helpers/servers.ts';
 import { makeTestPki } from './helpers/tls.ts';
-import { getBook, getBookError } from './helpers/calls.ts';
+import { getBook, getBookError, TELEMETRY_OFF } from './helpers/calls.ts';
 
 const pki = makeTestPki();
 
@@ -17,7 +17,7 @@ function clientsFor(address: string, tls: Record<string, unknown>, connect: 'eag
   return init({
     config: { grpc_clients: { services: [{ name: 'book-service', address, timeout: '1s', connect, tls: { enabled: true, ...tls } }] } },
     clients: { 'book-service': BookService },
-    env: {},
+    env: TELEMETRY_OFF,
   });
 }
 

@@ -29,3 +29,6 @@ export function streamBooks(client: BookServiceClient, limit = 0, options: CallO
     stream.on('end', () => resolve(books));
   });
 }
+
+/** init() env for tests of behaviour other than telemetry: no OpenTelemetry SDK, no exporters, no ports. */
+export const TELEMETRY_OFF: NodeJS.ProcessEnv = { GRPC_CLIENTS_TELEMETRY_ENABLED: 'false' };
