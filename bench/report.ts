@@ -27,6 +27,8 @@ export interface VariantSummary {
   /** p50 minus raw grpc-js's p50 in the same round. */
   addedP50Us: Spread;
   cpuUsPerCall: Spread;
+  /** raw grpc-js's CPU per call divided by this variant's, same round: the ratio without the other processes' noise. */
+  cpuRatioToRaw: Spread;
   peakRssMb: Spread;
   errors: number;
   /** Root spans received / calls traced, summed over rounds; undefined for untraced variants. */
@@ -78,6 +80,7 @@ export function summarise(records: RunRecord[], variants: VariantName[], scenari
           p99Us: of((report) => report.p99Us),
           addedP50Us: spread(runs.map((record) => record.report.p50Us - (raw(record.round)?.p50Us ?? Number.NaN))),
           cpuUsPerCall: of((report) => report.cpuUsPerCall),
+          cpuRatioToRaw: spread(runs.map((record) => (raw(record.round)?.cpuUsPerCall ?? Number.NaN) / record.report.cpuUsPerCall)),
           peakRssMb: of((report) => report.peakRssMb),
           errors: runs.reduce((sum, record) => sum + record.report.errors, 0),
           ...(traced.length > 0 ? { spans: { received, calls, ratio: traced[0]!.report.traceRatio, ok: traced.every((record) => record.spansOk) } } : {}),
@@ -143,6 +146,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     'One loopback grpc-js server and one OTLP HTTP sink, each in its own process; every client variant in a fresh process. ' +
       'Each cell is median [min..max] over rounds; ratios and added latency compare with raw grpc-js in the same round. ' +
+      '"ratio to raw" is calls/s over raw\'s calls/s; "CPU ratio" is raw\'s client CPU per call over the variant\'s, which other load on the machine disturbs less. ' +
       'At c=64 the machine is CPU-bound, so the ratio there measures client CPU per call. Spans: root spans received by the sink / calls traced (warm-up included).',
     '',
   );
@@ -150,12 +154,12 @@ export function renderMarkdown(results: BenchResults): string {
   for (const target of targets(results)) lines.push(`| ${target.name} | ${target.goal} | ${target.measured} | ${target.status === 'met' ? 'met' : target.status === 'missed' ? '**missed**' : 'pending'} |`);
   lines.push('');
   for (const { scenario, variants } of results.summary) {
-    lines.push(`## ${scenario}`, '', '| client | calls/s | ratio to raw | p50 µs | +p50 µs | p99 µs | CPU µs/call | peak RSS MB | spans |', '|---|---|---|---|---|---|---|---|---|');
+    lines.push(`## ${scenario}`, '', '| client | calls/s | ratio to raw | p50 µs | +p50 µs | p99 µs | CPU µs/call | CPU ratio | peak RSS MB | spans |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const entry of variants) {
       const spans = entry.spans ? `${entry.spans.received.toLocaleString('en-US')}/${entry.spans.calls.toLocaleString('en-US')} ${entry.spans.ok ? 'ok' : '**mismatch**'}` : '-';
       const errors = entry.errors > 0 ? ` (**${entry.errors} errors**)` : '';
       lines.push(
-        `| ${VARIANT_LABELS[entry.variant]}${errors} | ${formatSpread(entry.callsPerSecond)} | ${formatSpread(entry.ratioToRaw, 2)} | ${formatSpread(entry.p50Us)} | ${formatSpread(entry.addedP50Us)} | ${formatSpread(entry.p99Us)} | ${formatSpread(entry.cpuUsPerCall)} | ${formatSpread(entry.peakRssMb)} | ${spans} |`,
+        `| ${VARIANT_LABELS[entry.variant]}${errors} | ${formatSpread(entry.callsPerSecond)} | ${formatSpread(entry.ratioToRaw, 2)} | ${formatSpread(entry.p50Us)} | ${formatSpread(entry.addedP50Us)} | ${formatSpread(entry.p99Us)} | ${formatSpread(entry.cpuUsPerCall)} | ${entry.cpuRatioToRaw ? formatSpread(entry.cpuRatioToRaw, 2) : 'n/a'} | ${formatSpread(entry.peakRssMb)} | ${spans} |`,
       );
     }
     lines.push('');
