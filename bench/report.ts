@@ -50,6 +50,8 @@ export interface Target {
 export interface BenchResults {
   date: string;
   machine: { node: string; cpus: number; platform: string };
+  /** git commit measured (short hash, "+dirty" with uncommitted src/ or bench/ changes). */
+  commit?: string;
   command: string;
   options: { rounds: number; warmupMs: number; durationMs: number; soakCalls: number; retrySeconds: number };
   wallSeconds: number;
@@ -141,7 +143,7 @@ export function renderMarkdown(results: BenchResults): string {
   const { options } = results;
   lines.push('# Benchmark results', '');
   lines.push(
-    `${results.date} · Node ${results.machine.node} · ${results.machine.cpus} CPUs (${results.machine.platform}) · \`${results.command}\` · ` +
+    `${results.date} · commit ${results.commit ?? 'unknown'} · Node ${results.machine.node} · ${results.machine.cpus} CPUs (${results.machine.platform}) · \`${results.command}\` · ` +
       `${options.rounds} rounds, ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured per client process · ${results.wallSeconds.toFixed(0)} s in all`,
     '',
     'One loopback grpc-js server and one OTLP HTTP sink, each in its own process; every client variant in a fresh process. ' +

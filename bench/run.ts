@@ -1,6 +1,7 @@
 // `npm run bench`: starts the bench server and the OTLP sink (each in its own process), runs every
 // client variant in a fresh process for each scenario, round after round with the order rotated,
 // then the init/soak/retry measurements, and writes results/latest.json and results/latest.md.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTestPki } from '../test/helpers/tls.ts';
@@ -41,6 +42,16 @@ async function withSpanCount<T>(body: () => Promise<T>): Promise<{ report: T; ro
   const report = await body();
   const after = await sinkCounts();
   return { report, rootSpans: after.rootSpans - before.rootSpans, badRequests: after.badRequests - before.badRequests };
+}
+
+/** The commit measured, "+dirty" when src/ or bench/ had uncommitted changes. */
+function gitDescribe(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src', 'bench') ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
 }
 
 const records: RunRecord[] = [];
@@ -95,6 +106,7 @@ try {
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: `${process.platform} ${process.arch}` },
+    commit: gitDescribe(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     options: { rounds: options.rounds, warmupMs: options.warmupMs, durationMs: options.durationMs, soakCalls: options.soakCalls, retrySeconds: options.retrySeconds },
     wallSeconds: (performance.now() - benchStarted) / 1000,
