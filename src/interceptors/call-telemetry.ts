@@ -5,20 +5,20 @@
 import { context, type Attributes } from '@opentelemetry/api';
 import { InterceptingCall, type Interceptor, type InterceptorOptions } from '@grpc/grpc-js';
 import type { RegisteredService } from '../channels/manager.ts';
-import * as attr from '../telemetry/attributes.ts';
 import { currentAttempt, setCallState, type CallState } from '../telemetry/call-state.ts';
 import type { TelemetryDeps } from '../telemetry/layers.ts';
 import { registeredMethodNamer } from '../telemetry/method-names.ts';
 import { metadataForTelemetry } from '../telemetry/redaction.ts';
 import { callRecordOf } from './call-record.ts';
 import { logCall } from './logging.ts';
-import { recordCallEnded } from './metrics.ts';
+import { baseAttributesFor, recordCallEnded } from './metrics.ts';
 import { finishCallSpan, messageEvent, requestMetadataAttributes, startCallSpan } from './tracing.ts';
 
 export function callTelemetryInterceptor(service: RegisteredService, deps: TelemetryDeps): Interceptor {
   const metricMethod = registeredMethodNamer(service);
   const { name } = service.config;
   const target = service.target.canonical;
+  const baseFor = baseAttributesFor(target, name);
   return (options, nextCall) => {
     const record = callRecordOf(options);
     // Interceptors run synchronously inside the client method, so this is the caller's context.
@@ -38,7 +38,7 @@ export function callTelemetryInterceptor(service: RegisteredService, deps: Telem
     record.span = callSpan.span;
     setCallState(record, state);
     measureMessages(options, state);
-    const base: Attributes = { [attr.GRPC_METHOD]: state.metricMethod, [attr.GRPC_TARGET]: target, [attr.GRPCCLIENT_SERVICE]: name };
+    const base: Attributes = baseFor(state.metricMethod);
 
     return new InterceptingCall(nextCall(options), {
       start: (metadata, _listener, next) => {

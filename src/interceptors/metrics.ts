@@ -8,19 +8,37 @@ import { statusName } from '../telemetry/status-names.ts';
 
 const MS_PER_S = 1_000;
 
+const withStatusCache = new WeakMap<Attributes, Attributes[]>();
+/** base + grpc.status, one object per (base, code), so recording allocates no attribute sets. */
+function withStatus(base: Attributes, code: Status): Attributes {
+  let byCode = withStatusCache.get(base);
+  if (!byCode) withStatusCache.set(base, (byCode = []));
+  return (byCode[code] ??= { ...base, [attr.GRPC_STATUS]: statusName(code) });
+}
+
+/** One base attribute set per method, shared by every call of it. */
+export function baseAttributesFor(target: string, service: string): (metricMethod: string) => Attributes {
+  const cache = new Map<string, Attributes>();
+  return (metricMethod) => {
+    let base = cache.get(metricMethod);
+    if (!base) cache.set(metricMethod, (base = { [attr.GRPC_METHOD]: metricMethod, [attr.GRPC_TARGET]: target, [attr.GRPCCLIENT_SERVICE]: service }));
+    return base;
+  };
+}
+
 export function recordAttemptStarted(instruments: ClientInstruments, base: Attributes): void {
   instruments.attemptStarted.add(1, base);
 }
 
 export function recordAttemptEnded(instruments: ClientInstruments, base: Attributes, attempt: AttemptState): void {
-  const attributes = { ...base, [attr.GRPC_STATUS]: statusName(attempt.code!) };
+  const attributes = withStatus(base, attempt.code!);
   instruments.attemptDuration.record(((attempt.endedAt ?? attempt.startedAt) - attempt.startedAt) / MS_PER_S, attributes);
   instruments.attemptSentSize.record(attempt.sentBytes, attributes);
   instruments.attemptRcvdSize.record(attempt.rcvdBytes, attributes);
 }
 
 export function recordCallEnded(instruments: ClientInstruments, base: Attributes, state: CallState, code: Status, endedAt: number): void {
-  instruments.callDuration.record((endedAt - state.startedAt) / MS_PER_S, { ...base, [attr.GRPC_STATUS]: statusName(code) });
+  instruments.callDuration.record((endedAt - state.startedAt) / MS_PER_S, withStatus(base, code));
   const retries = state.attempts.length - 1;
   // A96: calls without retries are not recorded in either retry histogram.
   if (retries > 0) {

@@ -34,14 +34,16 @@ export interface CallState {
   metadata: Record<string, string>;
 }
 
-const states = new WeakMap<CallRecord, CallState>();
+// A field on the record, not a WeakMap keyed by it: one WeakMap insert per call showed up in the
+// benchmark's CPU profile (about 1.8 µs per call, plus ephemeron work for the GC).
+type WithState = CallRecord & { telemetryState?: CallState };
 
 export function setCallState(record: CallRecord, state: CallState): void {
-  states.set(record, state);
+  (record as WithState).telemetryState = state;
 }
 
 export function callStateOf(record: CallRecord): CallState | undefined {
-  return states.get(record);
+  return (record as WithState).telemetryState;
 }
 
 /** The attempt that is sending or receiving right now (attempts never overlap: no hedging). */

@@ -8,9 +8,13 @@ export const REDACTED = '[REDACTED]';
 
 const PROPAGATION_KEYS = new Set(['traceparent', 'tracestate', 'baggage', 'x-trace-id']);
 
+/** The redacted keys of each configured list, built once per list instead of once per call. */
+const redactedSets = new WeakMap<readonly string[], Set<string>>();
+
 /** key → value for telemetry, sensitive values replaced by "[REDACTED]". */
 export function metadataForTelemetry(metadata: Metadata, extraRedacted: readonly string[]): Record<string, string> {
-  const redacted = new Set([...ALWAYS_REDACTED, ...extraRedacted.map((key) => key.toLowerCase())]);
+  let redacted = redactedSets.get(extraRedacted);
+  if (!redacted) redactedSets.set(extraRedacted, (redacted = new Set([...ALWAYS_REDACTED, ...extraRedacted.map((key) => key.toLowerCase())])));
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(metadata.getMap())) {
     if (key.endsWith('-bin') || PROPAGATION_KEYS.has(key)) continue;
