@@ -9,7 +9,7 @@ const CALL_RECORD = Symbol('grpcclient.callRecord');
 export interface CallRecord {
   /** Full method name without the leading slash: "book.v1.BookService/GetBook". */
   readonly method: string;
-  /** Attempts started so far (1 while the first attempt runs). */
+  /** Attempts started so far: 1 from the start (the first attempt), raised by the retry layer. */
   attempts: number;
   /** Total milliseconds spent waiting between attempts (gRFC A96 grpc.client.call.retry_delay). */
   retryDelayMs: number;
@@ -20,7 +20,7 @@ export interface CallRecord {
 type WithRecord = InterceptorOptions & { [CALL_RECORD]?: CallRecord };
 
 export function attachCallRecord(options: InterceptorOptions): InterceptorOptions {
-  const record: CallRecord = { method: options.method_definition.path.slice(1), attempts: 0, retryDelayMs: 0 };
+  const record: CallRecord = { method: options.method_definition.path.slice(1), attempts: 1, retryDelayMs: 0 };
   return { ...options, [CALL_RECORD]: record } as WithRecord;
 }
 

@@ -68,17 +68,23 @@ function measureMessages(options: InterceptorOptions, state: CallState): void {
   const definition = options.method_definition;
   const serialize = definition.requestSerialize;
   const deserialize = definition.responseDeserialize;
+  // Message events only where they tell something the span does not: on streams. A unary call has
+  // exactly one message each way, whose sizes the size histograms carry; two events per call would
+  // add to every span's recording and export cost.
+  const events = (definition.requestStream || definition.responseStream) && state.span.isRecording();
   definition.requestSerialize = (message) => {
     const bytes = serialize(message);
     const attempt = currentAttempt(state);
     if (attempt) attempt.sentBytes += bytes.length;
-    messageEvent(state.span, 'Outbound message', state.sentMessages++, bytes.length);
+    if (events) messageEvent(state.span, 'Outbound message', state.sentMessages, bytes.length);
+    state.sentMessages++;
     return bytes;
   };
   definition.responseDeserialize = (bytes) => {
     const attempt = currentAttempt(state);
     if (attempt) attempt.rcvdBytes += bytes.length;
-    messageEvent(state.span, 'Inbound message', state.rcvdMessages++, bytes.length);
+    if (events) messageEvent(state.span, 'Inbound message', state.rcvdMessages, bytes.length);
+    state.rcvdMessages++;
     return deserialize(bytes);
   };
 }

@@ -28,8 +28,9 @@ export function interceptorChain(service: RegisteredService, layers?: ChainLayer
     // Call-wide, so every attempt waits for a connection the same way.
     ...(config.wait_for_ready ? [waitForReadyInterceptor()] : []),
     // Outside the attempt layers, so each attempt gets its own span and metrics; it sets the
-    // attempt number in the call record that those layers read.
-    retryInterceptor(service, retry),
+    // attempt number in the call record that those layers read. A service that never retries has no
+    // retry layer at all: nothing to pass through on every call.
+    ...(config.retry.max > 0 ? [retryInterceptor(service, retry)] : []),
     // Everything below runs once per attempt.
     ...(layers?.attempt(service) ?? []),
   ];

@@ -1,6 +1,7 @@
 // Gives every call a deadline: the caller's own, else the service default, bounded by the retry budget.
 // It sits outside the retry interceptor so one deadline covers every attempt and every backoff.
-import { InterceptingCall, type Deadline, type Interceptor } from '@grpc/grpc-js';
+import type { Deadline, Interceptor } from '@grpc/grpc-js';
+import { forwardTo } from './forward.ts';
 
 export function deadlineInterceptor(defaultDeadlineMs: number, retryBudgetMs: number): Interceptor {
   return (options, nextCall) => {
@@ -8,7 +9,7 @@ export function deadlineInterceptor(defaultDeadlineMs: number, retryBudgetMs: nu
     let deadline: Deadline | undefined = options.deadline;
     if ((deadline === undefined || deadline === Infinity) && defaultDeadlineMs > 0) deadline = now + defaultDeadlineMs;
     if (retryBudgetMs > 0) deadline = Math.min(toMillis(deadline ?? Infinity), now + retryBudgetMs);
-    return new InterceptingCall(nextCall(deadline === undefined ? options : { ...options, deadline }));
+    return forwardTo(nextCall(deadline === undefined ? options : { ...options, deadline }));
   };
 }
 

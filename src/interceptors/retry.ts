@@ -8,6 +8,7 @@ import { retryPolicy, type RandomSource, type RetryPolicy } from '../retry/polic
 import { readPushback } from '../retry/pushback.ts';
 import { RetryThrottle } from '../retry/throttle.ts';
 import { callRecordOf, type CallRecord } from './call-record.ts';
+import { forwardTo } from './forward.ts';
 
 /** What an InterceptingCall wraps; grpc-js does not export the interface by name. */
 type NextCall = ConstructorParameters<typeof InterceptingCall>[0];
@@ -37,10 +38,9 @@ export function retryInterceptor(service: RegisteredService, options: RetryLayer
     const method = callOptions.method_definition;
     // Request streams are not replayed (they would have to be buffered without bound): one attempt.
     if (policy.maxAttempts <= 1 || method.requestStream || !policy.allowsMethod(record.method)) {
-      record.attempts = 1;
-      return new InterceptingCall(nextCall(callOptions));
+      return forwardTo(nextCall(callOptions));
     }
-    return new InterceptingCall(new RetryingCall(callOptions, nextCall, policy, throttle, record));
+    return forwardTo(new RetryingCall(callOptions, nextCall, policy, throttle, record));
   };
 }
 
@@ -61,6 +61,7 @@ class RetryingCall implements NextCall {
   private retryTimer: NodeJS.Timeout | undefined;
   /** n of the next regular backoff; pushback restarts the sequence at 1 (A6). */
   private backoffRetry = 1;
+  private started = 0;
   private committed = false;
   private cancelled = false;
   private finished = false;
@@ -117,7 +118,8 @@ class RetryingCall implements NextCall {
 
   private startAttempt(): void {
     this.retryTimer = undefined;
-    const number = ++this.record.attempts;
+    const number = ++this.started;
+    this.record.attempts = number;
     const metadata = this.metadata.clone();
     if (number > 1) metadata.set(PREVIOUS_ATTEMPTS_HEADER, String(number - 1));
     const attempt = this.nextCall(this.options);
