@@ -1,6 +1,7 @@
 // Deadline propagation for services that call other services: an outgoing call made while serving an
 // incoming one must not outlive it, so it gets the incoming call's remaining deadline (and its cancellation).
-import type { CallOptions, Deadline } from '@grpc/grpc-js';
+import type { CallOptions } from '@grpc/grpc-js';
+import { deadlineMillis } from './interceptors/deadline.ts';
 
 /** Any grpc-js server call (unary or streaming), as grpc-js accepts it for `parent`. */
 export type IncomingCall = NonNullable<CallOptions['parent']>;
@@ -22,17 +23,13 @@ export interface DeadlineFromOptions {
  */
 export function deadlineFrom(incoming: IncomingCall, options: CallOptions & DeadlineFromOptions = {}): CallOptions {
   const { reserveMs = 0, ...callOptions } = options;
-  const inherited = toMillis(incoming.getDeadline()) - reserveMs;
-  const own = callOptions.deadline === undefined ? Infinity : toMillis(callOptions.deadline);
+  const inherited = deadlineMillis(incoming.getDeadline()) - reserveMs;
+  const own = callOptions.deadline === undefined ? Infinity : deadlineMillis(callOptions.deadline);
   const deadline = Math.min(inherited, own);
   return { ...callOptions, parent: incoming, ...(Number.isFinite(deadline) ? { deadline } : {}) };
 }
 
 /** Milliseconds left before the incoming call's deadline; Infinity when it has none. */
 export function remainingMs(incoming: IncomingCall): number {
-  return toMillis(incoming.getDeadline()) - Date.now();
-}
-
-function toMillis(deadline: Deadline): number {
-  return deadline instanceof Date ? deadline.getTime() : deadline;
+  return deadlineMillis(incoming.getDeadline()) - Date.now();
 }

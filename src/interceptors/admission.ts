@@ -46,7 +46,7 @@ export class InFlightCalls {
         return new InterceptingCall(new RefusedCall(`${describe(options.method_definition.path)}: ${this.closedReason}`));
       }
       const call: InterceptingCall = new InterceptingCall(nextCall(attachCallRecord(options)), {
-        start: (metadata, listener, next) => {
+        start: (metadata, _listener, next) => {
           this.calls.add(call);
           next(metadata, {
             onReceiveStatus: (status, nextStatus) => {

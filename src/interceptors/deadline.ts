@@ -8,11 +8,12 @@ export function deadlineInterceptor(defaultDeadlineMs: number, retryBudgetMs: nu
     const now = Date.now();
     let deadline: Deadline | undefined = options.deadline;
     if ((deadline === undefined || deadline === Infinity) && defaultDeadlineMs > 0) deadline = now + defaultDeadlineMs;
-    if (retryBudgetMs > 0) deadline = Math.min(toMillis(deadline ?? Infinity), now + retryBudgetMs);
+    if (retryBudgetMs > 0) deadline = Math.min(deadlineMillis(deadline ?? Infinity), now + retryBudgetMs);
     return forwardTo(nextCall(deadline === undefined ? options : { ...options, deadline }));
   };
 }
 
-function toMillis(deadline: Deadline): number {
+/** A grpc-js deadline (Date or epoch milliseconds) as epoch milliseconds. */
+export function deadlineMillis(deadline: Deadline): number {
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }

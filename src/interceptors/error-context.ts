@@ -14,7 +14,7 @@ export function errorContextInterceptor(service: string, target: string, tls: bo
   };
   return (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
-      start: (metadata, listener, next) => {
+      start: (metadata, _listener, next) => {
         next(metadata, {
           onReceiveStatus: (status, nextStatus) => {
             nextStatus(status.code === Status.OK ? status : { ...status, details: describe(status.code, status.details) });

@@ -2,13 +2,14 @@
 // attempt layers below it and is traced and measured on its own. Each attempt is a new call from
 // nextCall(); the request metadata and message are replayed into it. A call commits, and is never
 // retried again, once response headers or a message arrive.
-import { InterceptingCall, Metadata, status as Status, type Deadline, type Interceptor, type InterceptingListener, type InterceptorOptions, type StatusObject } from '@grpc/grpc-js';
+import { InterceptingCall, Metadata, status as Status, type Interceptor, type InterceptingListener, type InterceptorOptions, type StatusObject } from '@grpc/grpc-js';
 import type { RegisteredService } from '../channels/manager.ts';
 import { retryPolicy, type RandomSource, type RetryPolicy } from '../retry/policy.ts';
 import { readPushback } from '../retry/pushback.ts';
 import { RetryThrottle } from '../retry/throttle.ts';
 import { callRecordOf, type CallRecord } from './call-record.ts';
 import { forwardTo } from './forward.ts';
+import { deadlineMillis } from './deadline.ts';
 
 /** What an InterceptingCall wraps; grpc-js does not export the interface by name. */
 type NextCall = ConstructorParameters<typeof InterceptingCall>[0];
@@ -72,7 +73,7 @@ class RetryingCall implements NextCall {
     this.policy = policy;
     this.throttle = throttle;
     this.record = record;
-    this.deadlineMs = toMillis(options.deadline ?? Infinity);
+    this.deadlineMs = deadlineMillis(options.deadline ?? Infinity);
   }
 
   start(metadata: Metadata, listener?: Partial<InterceptingListener>): void {
@@ -189,8 +190,4 @@ class RetryingCall implements NextCall {
     this.sent.length = 0;
     this.listener.onReceiveStatus?.(status);
   }
-}
-
-function toMillis(deadline: Deadline): number {
-  return deadline instanceof Date ? deadline.getTime() : deadline;
 }
