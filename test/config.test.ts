@@ -62,6 +62,12 @@ test('durations accept ms, s, m and h', (t) => {
   t.deepEqual([book.timeout, book.deadline, book.idle_timeout, book.keepalive.time], [250, 1_500, 120_000, 3_600_000]);
 });
 
+test('message sizes accept bytes and KB/KiB/MB/MiB, and reject what is not a size', (t) => {
+  const config = loadConfig(service({ max_receive_message_size: '8MiB', max_send_message_size: '512KB' }), { env: {} });
+  t.deepEqual([config.services[0]!.max_receive_message_size, config.services[0]!.max_send_message_size], [8 * 1_048_576, 512_000]);
+  t.deepEqual(problemsOf(service({ max_receive_message_size: '8 parsecs' })), ['grpc_clients.services[0].max_receive_message_size: must be a byte size such as 4194304, "512KiB" or "4MiB": value was "8 parsecs"']);
+});
+
 test('target URIs are accepted as addresses', (t) => {
   for (const address of ['dns:///book.internal:443', 'ipv4:10.0.0.1:9002,10.0.0.2:9002', 'ipv6:[::1]:9002', 'unix:/run/book.sock', 'unix:///run/book.sock', '[::1]:9002']) {
     t.notThrows(() => loadConfig(service({ address }), { env: {} }), address);
