@@ -11,7 +11,10 @@ export interface CallRecord {
   readonly method: string;
   /** Attempts started so far: 1 from the start (the first attempt), raised by the retry layer. */
   attempts: number;
-  /** Total milliseconds spent waiting between attempts (gRFC A96 grpc.client.call.retry_delay). */
+  /**
+   * Sum of the backoff and pushback delays the retry layer scheduled. The retry_delay metric measures
+   * the actual gaps between attempts instead (gRFC A96), which include timer lateness.
+   */
   retryDelayMs: number;
   /** The call's CLIENT span, parent of attempt spans, when tracing is on. */
   span?: Span;

@@ -6,6 +6,11 @@ import type { RetryConfig } from '../config/types.ts';
 /** A6: maxAttempts above 5 are treated as 5. */
 export const MAX_ATTEMPTS_CAP = 5;
 
+/** Attempts a call may make, the first included: retry.max + 1, at most 5. */
+export function maxAttempts(config: Pick<RetryConfig, 'max'>): number {
+  return Math.min(config.max + 1, MAX_ATTEMPTS_CAP);
+}
+
 /** A source of uniform numbers in [0, 1); tests inject a fixed one to pin the jitter. */
 export type RandomSource = () => number;
 
@@ -23,7 +28,7 @@ export function retryPolicy(config: RetryConfig, random: RandomSource = Math.ran
   const codes = new Set(config.retryable_codes.map((name) => Status[name.toUpperCase() as keyof typeof Status]));
   const excluded = new Set(config.exclude_methods.map((name) => name.replace(/^\//, '')));
   return {
-    maxAttempts: Math.min(config.max + 1, MAX_ATTEMPTS_CAP),
+    maxAttempts: maxAttempts(config),
     isRetryableCode: (code) => codes.has(code),
     allowsMethod: (fullMethod) => {
       const shortName = fullMethod.slice(fullMethod.lastIndexOf('/') + 1);

@@ -6,6 +6,7 @@ import type { ConnectionManager, StateChange } from '../channels/manager.ts';
 import type { ConnectivityStateName } from '../channels/connectivity.ts';
 import { effectiveKeepaliveTime } from '../channels/options.ts';
 import type { ServiceConfig } from '../config/types.ts';
+import { maxAttempts } from '../retry/policy.ts';
 import { formatDuration } from '../config/duration.ts';
 import { GRPCCLIENT_SERVICE, GRPC_TARGET, SDK_PREFIX } from './attributes.ts';
 import type { ClientInstruments } from './instruments.ts';
@@ -14,9 +15,6 @@ export const STATE_GAUGE = `${SDK_PREFIX}.channel.state`;
 export const INFO_GAUGE = `${SDK_PREFIX}.channel.info`;
 export const STATE_ATTRIBUTE = 'state';
 export const STATES: readonly ConnectivityStateName[] = ['IDLE', 'CONNECTING', 'READY', 'TRANSIENT_FAILURE', 'SHUTDOWN'];
-
-/** gRFC A6: attempts above 5 are treated as 5. */
-const MAX_ATTEMPTS_CAP = 5;
 
 /** Counts connection events from state changes; returns a function that stops listening. */
 export function countConnectionEvents(manager: ConnectionManager, instruments: ClientInstruments): () => void {
@@ -72,7 +70,7 @@ export function settingsAttributes(config: ServiceConfig): Attributes {
   const { retry, keepalive } = config;
   const keepaliveTime = effectiveKeepaliveTime(config);
   return {
-    [`${SDK_PREFIX}.retry.max_attempts`]: Math.min(retry.max + 1, MAX_ATTEMPTS_CAP),
+    [`${SDK_PREFIX}.retry.max_attempts`]: maxAttempts(retry),
     [`${SDK_PREFIX}.retry.initial_backoff`]: formatDuration(retry.backoff),
     [`${SDK_PREFIX}.retry.max_backoff`]: formatDuration(retry.max_backoff),
     [`${SDK_PREFIX}.retry.backoff_multiplier`]: retry.multiplier,
