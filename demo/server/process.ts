@@ -1,7 +1,7 @@
 // What every demo service process shares: announcing that it is ready (a log line for humans and
-// containers, an IPC message for the orchestrator), taking chaos commands over IPC, and stopping
+// containers, an IPC message for the orchestrator), following chaos commands over IPC, and stopping
 // cleanly once on SIGINT, SIGTERM or the orchestrator going away.
-import type { FaultSettings } from './faults.ts';
+import type { Faults, FaultSettings } from './faults.ts';
 
 /** Messages the orchestrator sends to a service. */
 export type ControlMessage = { type: 'faults'; settings: FaultSettings } | { type: 'outage'; ms: number };
@@ -15,8 +15,16 @@ export function announceReady(service: string, port: number): void {
   process.send?.(message);
 }
 
-export function onControl(handle: (message: ControlMessage) => void): void {
-  process.on('message', (message) => handle(message as ControlMessage));
+/** Applies the orchestrator's chaos commands: new fault settings, or an outage of the whole server. */
+export function followChaosCommands(service: string, faults: Faults, host: { outage(ms: number): Promise<void> }): void {
+  process.on('message', (raw) => {
+    const message = raw as ControlMessage;
+    if (message.type === 'faults') faults.settings = message.settings;
+    if (message.type === 'outage') {
+      log(service, `outage for ${message.ms}ms`);
+      void host.outage(message.ms).then(() => log(service, 'back after outage'));
+    }
+  });
 }
 
 /** Runs `stop` once on the first signal (or when the parent's IPC channel closes), then exits. */

@@ -11,7 +11,7 @@ import { GrpcHost } from '../server/grpc-host.ts';
 import { handlersFor, rpcError } from '../server/handlers.ts';
 import { HealthService } from '../server/health.ts';
 import { leafTracing } from '../server/leaf-tracing.ts';
-import { announceReady, log, onControl, stopOnSignal } from '../server/process.ts';
+import { announceReady, followChaosCommands, stopOnSignal } from '../server/process.ts';
 
 const NAME = 'book-service';
 const tracing = leafTracing(NAME);
@@ -37,13 +37,7 @@ const host = new GrpcHost(bindHost(), [
   { definition: Health.service, implementation: health.handlers },
 ]);
 
-onControl((message) => {
-  if (message.type === 'faults') faults.settings = message.settings;
-  if (message.type === 'outage') {
-    log(NAME, `outage for ${message.ms}ms`);
-    void host.outage(message.ms).then(() => log(NAME, 'back after outage'));
-  }
-});
+followChaosCommands(NAME, faults, host);
 stopOnSignal(NAME, async () => {
   health.setServing(false);
   await host.stop();

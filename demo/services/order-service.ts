@@ -13,7 +13,7 @@ import { Faults, faultsFromEnv } from '../server/faults.ts';
 import { GrpcHost } from '../server/grpc-host.ts';
 import { handlersFor, rpcError } from '../server/handlers.ts';
 import { HealthService } from '../server/health.ts';
-import { announceReady, onControl, stopOnSignal } from '../server/process.ts';
+import { announceReady, followChaosCommands, stopOnSignal } from '../server/process.ts';
 import { configPath } from './config-path.ts';
 
 const NAME = 'order-service';
@@ -51,10 +51,7 @@ const host = new GrpcHost(bindHost(), [
   { definition: Health.service, implementation: health.handlers },
 ]);
 
-onControl((message) => {
-  if (message.type === 'faults') faults.settings = message.settings;
-  if (message.type === 'outage') void host.outage(message.ms);
-});
+followChaosCommands(NAME, faults, host);
 stopOnSignal(NAME, async () => {
   health.setServing(false);
   await host.stop();
