@@ -63,18 +63,7 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   telemetry?.watch(manager);
   for (const service of config.services) manager.register(service);
   if (config.services.some((service) => service.health_check.enabled)) {
-    const logger = telemetry?.logger ?? options.logger;
-    health = new HealthMonitor(manager, (change) => {
-      manager.emit('health', change);
-      // Anything but SERVING is a warning: calls to that backend are likely to fail.
-      logger?.log(change.current === 'SERVING' ? 'info' : 'warn', 'grpc backend health changed', {
-        service: change.service,
-        target: change.target,
-        health_service: change.healthService,
-        previous: change.previous ?? 'none',
-        status: change.current,
-      });
-    });
+    health = new HealthMonitor(manager, telemetry?.logger ?? options.logger);
   }
   let removeSignalHandlers: (() => void) | undefined;
   // No new calls and no more health reports, then the drain.

@@ -4,6 +4,7 @@
 // SDK's own, so they are not counted as in-flight user calls and do not hold up shutdown's drain.
 import { credentials, status as Status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import type { ConnectionManager, RegisteredService } from '../channels/manager.ts';
+import type { Logger } from 'winston';
 import { GrpcClientError } from '../errors.ts';
 import { healthClientClass, type HealthClient, type ServingStatus } from './client.ts';
 
@@ -32,15 +33,16 @@ export class HealthCheckError extends GrpcClientError {
 
 export class HealthMonitor {
   private readonly manager: ConnectionManager;
-  private readonly report: (change: HealthChange) => void;
+  private readonly logger: Logger | undefined;
   private readonly clients = new Map<string, HealthClient>();
   private readonly watches = new Map<string, ClientReadableStream<{ status: ServingStatus }>>();
   private readonly statuses = new Map<string, ServingStatus>();
   private stopped = false;
 
-  constructor(manager: ConnectionManager, report: (change: HealthChange) => void) {
+  /** Reports every change as a `health` event on the manager and a log line. */
+  constructor(manager: ConnectionManager, logger?: Logger) {
     this.manager = manager;
-    this.report = report;
+    this.logger = logger;
     // Lazy services (and reconnects) start or resume their watch whenever the channel is READY again.
     manager.on('state', ({ service, current }) => {
       if (current === 'READY' && this.manager.service(service).config.health_check.enabled) this.watch(this.manager.service(service));
@@ -97,7 +99,16 @@ export class HealthMonitor {
     const previous = this.statuses.get(name);
     if (previous === current || this.stopped) return;
     this.statuses.set(name, current);
-    this.report({ service: name, target: service.target.canonical, healthService: service.config.health_check.service, previous, current });
+    const change: HealthChange = { service: name, target: service.target.canonical, healthService: service.config.health_check.service, previous, current };
+    this.manager.emit('health', change);
+    // Anything but SERVING is a warning: calls to that backend are likely to fail.
+    this.logger?.log(current === 'SERVING' ? 'info' : 'warn', 'grpc backend health changed', {
+      service: name,
+      target: change.target,
+      health_service: change.healthService,
+      previous: previous ?? 'none',
+      status: current,
+    });
   }
 
   private client(service: RegisteredService): HealthClient {
