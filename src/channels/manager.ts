@@ -1,7 +1,7 @@
 // The connection manager: one grpc-js channel per configured service, shared by every client of it,
 // with connect modes, state tracking and a draining close().
 import { EventEmitter } from 'node:events';
-import { Channel, connectivityState, type Client, type ChannelCredentials, type ClientOptions, type Interceptor } from '@grpc/grpc-js';
+import { Channel, type Client, type ChannelCredentials, type ClientOptions, type Interceptor } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
 import { ClosedError, ConnectError, UnknownServiceError } from '../errors.ts';
 import { InFlightCalls } from '../interceptors/admission.ts';
@@ -170,4 +170,3 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   }
 }
 
-export { connectivityState };
