@@ -33,7 +33,7 @@ export function callTelemetryInterceptor(service: RegisteredService, deps: Telem
       attempts: [],
       sentMessages: 0,
       rcvdMessages: 0,
-      metadata: {},
+      metadata: () => ({}),
     };
     record.span = callSpan.span;
     setCallState(record, state);
@@ -42,8 +42,9 @@ export function callTelemetryInterceptor(service: RegisteredService, deps: Telem
 
     return new InterceptingCall(nextCall(options), {
       start: (metadata, _listener, next) => {
-        state.metadata = metadataForTelemetry(metadata, deps.config.redact_metadata);
-        requestMetadataAttributes(callSpan.span, state.metadata);
+        let shown: Record<string, string> | undefined;
+        state.metadata = () => (shown ??= metadataForTelemetry(metadata, deps.config.redact_metadata));
+        if (callSpan.span.isRecording()) requestMetadataAttributes(callSpan.span, state.metadata());
         next(metadata, {
           onReceiveStatus: (status, nextStatus) => {
             const endedAt = performance.now();

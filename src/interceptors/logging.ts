@@ -26,6 +26,7 @@ export function logCall(logger: Logger, serviceName: string, target: string, sta
     attempts: state.attempts.length,
   };
   if (status.code !== Status.OK) fields['details'] = status.details;
-  if (Object.keys(state.metadata).length > 0) fields['metadata'] = state.metadata;
+  const metadata = state.metadata();
+  if (Object.keys(metadata).length > 0) fields['metadata'] = metadata;
   context.with(trace.setSpan(state.callerContext, state.span), () => logger.log(level, 'grpc call finished', fields));
 }

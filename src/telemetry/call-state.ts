@@ -30,8 +30,11 @@ export interface CallState {
   readonly attempts: AttemptState[];
   sentMessages: number;
   rcvdMessages: number;
-  /** Request metadata as telemetry may show it (sensitive values redacted). */
-  metadata: Record<string, string>;
+  /**
+   * Request metadata as telemetry may show it (sensitive values redacted), worked out only when a
+   * recording span or a written log line needs it: most calls need neither.
+   */
+  metadata: () => Record<string, string>;
 }
 
 // A field on the record, not a WeakMap keyed by it: one WeakMap insert per call showed up in the
