@@ -45,7 +45,7 @@ const sdk = await init({
   clients: { down: grpcProto.BookService },
   env: {},
 });
-const client: BookServiceClient = sdk.clients.down;
+const client: BookServiceClient = sdk.manager.getClient('down', grpcProto.BookService);
 const unexpected = new Set<string>();
 const call = () =>
   new Promise<void>((resolve) =>

@@ -27,6 +27,9 @@ export type VariantFactory = (targets: BenchTargets) => Promise<Variant>;
 /** The variants, in the report's order; the name is also the module bench/variants/<name>.ts. */
 export const VARIANTS = [
   'raw-grpc-js',
+  'grpcclient-promise-off',
+  'grpcclient-promise-all',
+  'grpcclient-promise-production',
   'grpcclient-off',
   'grpcclient-all',
   'grpcclient-production',
@@ -39,9 +42,12 @@ export type VariantName = (typeof VARIANTS)[number];
 
 export const VARIANT_LABELS: Record<VariantName, string> = {
   'raw-grpc-js': '1. raw grpc-js, one channel (floor)',
-  'grpcclient-off': '2. grpcclient, telemetry off',
-  'grpcclient-all': '3. grpcclient, everything on (100% spans)',
-  'grpcclient-production': '4. grpcclient, production (10% spans)',
+  'grpcclient-promise-off': '2. grpcclient promise client, telemetry off',
+  'grpcclient-promise-all': '3. grpcclient promise client, everything on (100% spans)',
+  'grpcclient-promise-production': '4. grpcclient promise client, production (10% spans)',
+  'grpcclient-off': '2g. grpcclient grpc-js client, telemetry off',
+  'grpcclient-all': '3g. grpcclient grpc-js client, everything on (100% spans)',
+  'grpcclient-production': '4g. grpcclient grpc-js client, production (10% spans)',
   'grpc-js-instrumentation': '5. grpc-js + instrumentation-grpc (100% spans)',
   'nice-grpc-otel-prom': '6. nice-grpc + opentelemetry + prometheus',
   'new-channel-per-call': '7a. new channel per call, plaintext',

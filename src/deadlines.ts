@@ -1,7 +1,6 @@
 // Deadline propagation for services that call other services: an outgoing call made while serving an
 // incoming one must not outlive it, so it gets the incoming call's remaining deadline (and its cancellation).
-import type { CallOptions } from '@grpc/grpc-js';
-import { deadlineMillis } from './interceptors/deadline.ts';
+import type { CallOptions, Deadline } from '@grpc/grpc-js';
 
 /** Any grpc-js server call (unary or streaming), as grpc-js accepts it for `parent`. */
 export type IncomingCall = NonNullable<CallOptions['parent']>;
@@ -32,4 +31,9 @@ export function deadlineFrom(incoming: IncomingCall, options: CallOptions & Dead
 /** Milliseconds left before the incoming call's deadline; Infinity when it has none. */
 export function remainingMs(incoming: IncomingCall): number {
   return deadlineMillis(incoming.getDeadline()) - Date.now();
+}
+
+/** A grpc-js deadline (Date or epoch milliseconds) as epoch milliseconds. */
+function deadlineMillis(deadline: Deadline): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
 }

@@ -1,4 +1,5 @@
 // Errors the SDK throws: each says what went wrong, for which service and target, and keeps the cause.
+import { status as Status, type Metadata } from '@grpc/grpc-js';
 
 /** One problem found in a config: where (a dotted path) and why. */
 export interface ConfigProblem {
@@ -57,5 +58,37 @@ export class ClosedError extends Error {
   constructor(what: string) {
     super(`${what}: grpcclient is shut down`);
     this.name = 'ClosedError';
+  }
+}
+
+/**
+ * A call that ended with a status other than OK. `details` and `metadata` are exactly what the server
+ * (or grpc-js, for local failures) sent; which backend and method it was is in fields of their own.
+ */
+export class CallError extends Error {
+  /** The gRPC status code (grpc-js `status` enum). */
+  readonly code: number;
+  readonly details: string;
+  /** Response trailers. */
+  readonly metadata: Metadata;
+  /** Configured service name, e.g. "book-service". */
+  readonly service: string;
+  /** Canonical target, e.g. "dns:///books.internal:9002". */
+  readonly target: string;
+  /** Full method name, e.g. "book.v1.BookService/GetBook". */
+  readonly method: string;
+  /** Attempts made, the first included. */
+  readonly attempts: number;
+
+  constructor(status: { code: number; details: string; metadata: Metadata; service: string; target: string; method: string; attempts: number }, options?: { cause?: unknown }) {
+    super(`${status.code} ${Status[status.code] ?? 'UNKNOWN'}: ${status.details}`, options);
+    this.name = 'CallError';
+    this.code = status.code;
+    this.details = status.details;
+    this.metadata = status.metadata;
+    this.service = status.service;
+    this.target = status.target;
+    this.method = status.method;
+    this.attempts = status.attempts;
   }
 }

@@ -1,20 +1,20 @@
-// init(): config → connection manager → typed clients, in one call, with one shutdown() to undo it.
+// init(): config → connection manager → typed promise clients, in one call, with one shutdown() to undo it.
 import type { Client } from '@grpc/grpc-js';
 import { loadConfig } from './config/load.ts';
 import type { ConfigSource, GrpcClientsConfig } from './config/types.ts';
-import { ConnectionManager, type ClientConstructor } from './channels/manager.ts';
-import { interceptorChain } from './interceptors/chain.ts';
+import { ConnectionManager, type ServiceClientClass } from './channels/manager.ts';
+import type { PromiseClient } from './clients/types.ts';
 import { UnknownServiceError } from './errors.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_SHUTDOWN_SIGNALS, handleShutdownSignals, type ShutdownSignal } from './shutdown-signals.ts';
 import { startTelemetry } from './telemetry/setup.ts';
 import type { Logger } from 'winston';
 
-/** Service name → client class, e.g. `{ 'book-service': proto.book.v1.BookService }`. */
-export type ClientRegistry = Record<string, ClientConstructor>;
+/** Service name → generated client class, e.g. `{ 'book-service': proto.book.v1.BookService }`. */
+export type ClientRegistry = Record<string, ServiceClientClass>;
 
-/** The typed clients init() returns: one per registry entry, of that entry's class. */
-export type TypedClients<R extends ClientRegistry> = { readonly [K in keyof R]: InstanceType<R[K]> };
+/** The clients init() returns: per registry entry, the promise client of that entry's class. */
+export type TypedClients<R extends ClientRegistry> = { readonly [K in keyof R]: PromiseClient<InstanceType<R[K]>> };
 
 export interface InitOptions<R extends ClientRegistry> {
   /** A YAML/JSON file path or the config object; defaults to the file named by GRPC_CLIENTS_CONFIG. */
@@ -59,7 +59,11 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
     : undefined;
   // Created after the manager (it watches its channels); the manager's afterReady hook reaches it through this.
   let health: HealthMonitor | undefined;
-  const manager = new ConnectionManager({ interceptorsFor: (service) => interceptorChain(service, telemetry?.layers), drainTimeoutMs: config.drain_timeout, afterReady: (service) => health?.check(service) ?? Promise.resolve() });
+  const manager = new ConnectionManager({
+    telemetryFor: (service) => telemetry?.forService(service),
+    drainTimeoutMs: config.drain_timeout,
+    afterReady: (service) => health?.check(service) ?? Promise.resolve(),
+  });
   telemetry?.watch(manager);
   for (const service of config.services) manager.register(service);
   if (config.services.some((service) => service.health_check.enabled)) {
@@ -86,7 +90,7 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   }
 
   const clients = Object.fromEntries(
-    Object.entries(options.clients).map(([name, ctor]) => [name, manager.getClient<Client>(name, ctor)]),
+    Object.entries(options.clients).map(([name, ctor]) => [name, manager.client<Client>(name, ctor)]),
   ) as TypedClients<R>;
   if (options.handleSignals) {
     const signals = options.handleSignals === true ? DEFAULT_SHUTDOWN_SIGNALS : options.handleSignals;

@@ -15,7 +15,7 @@ for (const [fault, cert, key, ca, details] of [
   ['an expired certificate', pki.expiredCert, pki.expiredKey, pki.caCert, /expired/i],
   ['a certificate for another name', pki.wrongNameCert, pki.wrongNameKey, pki.caCert, /altnames|not in the cert's list|hostname/i],
 ] as const) {
-  test(`a call to a server with ${fault} fails with UNAVAILABLE naming TLS and the problem, even with retries on`, async (t) => {
+  test(`a call to a server with ${fault} fails with UNAVAILABLE naming the certificate problem, even with retries on`, async (t) => {
     const server = await startBookServer({ credentials: ServerCredentials.createSsl(null, [{ cert_chain: pki.read(cert), private_key: pki.read(key) }], false) });
     t.teardown(() => server.stop());
     const { clients, shutdown } = await init({
@@ -27,9 +27,8 @@ for (const [fault, cert, key, ca, details] of [
     const started = Date.now();
     const error = await getBookError(clients['book-service'], 'b1', { deadline: started + 5_000 });
     t.is(error.code, Status.UNAVAILABLE);
-    t.regex(error.details, /^TLS handshake failed: /);
     t.regex(error.details, details);
-    t.regex(error.details, /\[service book-service, target dns:\/\/\/localhost:\d+\]$/);
+    t.like(error, { service: 'book-service', target: `dns:///localhost:${server.port}` });
     t.true(Date.now() - started < 3_000, 'fails fast, not at the deadline');
     t.log(error.details);
   });

@@ -1,13 +1,15 @@
-// The grpcclient variants (2, 3, 4): one init() with the bench server as an eager service, differing
-// only in the telemetry section of the config.
+// The grpcclient variants: one init() with the bench server as an eager service, differing in the
+// telemetry section of the config and in the front door (promise client, or a grpc-js client through
+// the SDK's one interceptor).
 import { init } from '../../src/index.ts';
 import type { BookServiceClient } from '../../protos/gen/book/v1/BookService.ts';
 import * as grpc from '@grpc/grpc-js';
-import { loadBookProto } from '../book-proto.ts';
+import { GET_BOOK_REQUEST, loadBookProto, STREAM_LIMIT } from '../book-proto.ts';
 import type { BenchTargets, Variant } from '../variant.ts';
 import { streamCall, unaryCall } from './grpc-js-calls.ts';
 
 export type TelemetryProfile = 'off' | 'all' | 'production';
+export type FrontDoor = 'promise' | 'grpc-js';
 
 /** grpc_clients.telemetry for each profile: traces to the sink, metrics on the (unscraped) Prometheus endpoint, logs at info. */
 export function telemetryConfig(profile: TelemetryProfile, sinkUrl: string) {
@@ -20,7 +22,7 @@ export function telemetryConfig(profile: TelemetryProfile, sinkUrl: string) {
   };
 }
 
-export async function grpcclientVariant(profile: TelemetryProfile, { address, sinkUrl }: BenchTargets): Promise<Variant> {
+export async function grpcclientVariant(profile: TelemetryProfile, door: FrontDoor, { address, sinkUrl }: BenchTargets): Promise<Variant> {
   const { BookService } = loadBookProto(grpc).book.v1;
   const sdk = await init({
     service: `bench-grpcclient-${profile}`,
@@ -28,11 +30,25 @@ export async function grpcclientVariant(profile: TelemetryProfile, { address, si
     clients: { book: BookService },
     env: {},
   });
-  const client: BookServiceClient = sdk.clients.book;
+  const traceRatio = profile === 'off' ? 0 : profile === 'all' ? 1 : 0.1;
+  if (door === 'promise') {
+    const client = sdk.clients.book;
+    return {
+      unary: async () => void (await client.getBook(GET_BOOK_REQUEST)),
+      stream: async () => {
+        let received = 0;
+        for await (const _book of client.streamBooks({ limit: STREAM_LIMIT })) received++;
+        if (received !== STREAM_LIMIT) throw new Error(`stream ended after ${received} of ${STREAM_LIMIT} messages`);
+      },
+      traceRatio,
+      close: () => sdk.shutdown(),
+    };
+  }
+  const client: BookServiceClient = sdk.manager.getClient('book', BookService);
   return {
     unary: () => unaryCall(client),
     stream: () => streamCall(client),
-    traceRatio: profile === 'off' ? 0 : profile === 'all' ? 1 : 0.1,
+    traceRatio,
     close: () => sdk.shutdown(),
   };
 }

@@ -1,19 +1,15 @@
 // The gateway's HTTP JSON routes, each answered by grpcclient calls to the backends.
 import { status as Status } from '@grpc/grpc-js';
+import type { PromiseClient } from '../../src/index.ts';
 import type { BookServiceClient } from '../../protos/gen/book/v1/BookService.ts';
-import type { Book__Output } from '../../protos/gen/book/v1/Book.ts';
-import type { Order__Output } from '../../protos/gen/order/v1/Order.ts';
 import type { OrderServiceClient } from '../../protos/gen/order/v1/OrderService.ts';
-import type { GetUserBooksResponse__Output } from '../../protos/gen/user/v1/GetUserBooksResponse.ts';
-import type { User__Output } from '../../protos/gen/user/v1/User.ts';
 import type { UserServiceClient } from '../../protos/gen/user/v1/UserService.ts';
-import { collect, unary } from '../client-calls.ts';
 import { rpcError } from '../server/handlers.ts';
 
 export interface Backends {
-  users: UserServiceClient;
-  books: BookServiceClient;
-  orders: OrderServiceClient;
+  users: PromiseClient<UserServiceClient>;
+  books: PromiseClient<BookServiceClient>;
+  orders: PromiseClient<OrderServiceClient>;
 }
 
 export interface Route {
@@ -25,11 +21,11 @@ export interface Route {
 
 export function routes({ users, books, orders }: Backends): Route[] {
   return [
-    { method: 'GET', path: '/users/:id', handle: ({ id = '' }) => unary<User__Output>((done) => users.getUser({ id }, done)) },
+    { method: 'GET', path: '/users/:id', handle: ({ id = '' }) => users.getUser({ id }) },
     // The demo's showcase request: gateway → user-service → book-service and order-service.
-    { method: 'GET', path: '/users/:id/books', handle: ({ id = '' }) => unary<GetUserBooksResponse__Output>((done) => users.getUserBooks({ userId: id }, done)) },
-    { method: 'GET', path: '/users/:id/orders', handle: ({ id = '' }) => collect(users.streamUserOrders({ userId: id })) },
-    { method: 'GET', path: '/books/:id', handle: ({ id = '' }) => unary<Book__Output>((done) => books.getBook({ id }, done)) },
+    { method: 'GET', path: '/users/:id/books', handle: ({ id = '' }) => users.getUserBooks({ userId: id }) },
+    { method: 'GET', path: '/users/:id/orders', handle: ({ id = '' }) => Array.fromAsync(users.streamUserOrders({ userId: id })) },
+    { method: 'GET', path: '/books/:id', handle: ({ id = '' }) => books.getBook({ id }) },
     {
       method: 'POST',
       path: '/orders',
@@ -38,7 +34,7 @@ export function routes({ users, books, orders }: Backends): Route[] {
         if (typeof userId !== 'string' || typeof bookId !== 'string') {
           throw rpcError(Status.INVALID_ARGUMENT, 'body must be JSON {"userId": string, "bookId": string, "quantity"?: number}');
         }
-        return unary<Order__Output>((done) => orders.createOrder({ userId, bookId, quantity: typeof quantity === 'number' ? quantity : 1 }, done));
+        return orders.createOrder({ userId, bookId, quantity: typeof quantity === 'number' ? quantity : 1 });
       },
     },
   ];

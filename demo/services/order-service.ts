@@ -2,10 +2,8 @@
 // checks that the book exists. Serves grpc.health.v1 and takes injected latency and errors.
 import { status as Status } from '@grpc/grpc-js';
 import { init } from '../../src/index.ts';
-import type { Book__Output } from '../../protos/gen/book/v1/Book.ts';
 import type { Order } from '../../protos/gen/order/v1/Order.ts';
 import type { OrderServiceHandlers } from '../../protos/gen/order/v1/OrderService.ts';
-import { unary } from '../client-calls.ts';
 import { ORDERS } from '../data.ts';
 import { bindHost, listenPort } from '../ports.ts';
 import { BookService, Health, OrderService } from '../protos.ts';
@@ -27,7 +25,7 @@ const rpc = handlersFor('order.v1.OrderService', faults);
 const handlers: OrderServiceHandlers = {
   CreateOrder: rpc.unary('CreateOrder', async ({ userId, bookId, quantity }) => {
     if (!userId || !bookId || quantity < 1) throw rpcError(Status.INVALID_ARGUMENT, 'user_id, book_id and a quantity of at least 1 are required');
-    await unary<Book__Output>((done) => books.getBook({ id: bookId }, done)).catch((error: { code?: Status }) => {
+    await books.getBook({ id: bookId }).catch((error: { code?: Status }) => {
       throw error.code === Status.NOT_FOUND ? rpcError(Status.FAILED_PRECONDITION, `book ${bookId} does not exist`) : error;
     });
     const order: Order = { id: `o${orders.length + 1}`, userId, bookId, quantity, status: 'PLACED' };

@@ -3,12 +3,8 @@
 // incoming call's SERVER span, so they join the caller's trace.
 import { status as Status } from '@grpc/grpc-js';
 import { init } from '../../src/index.ts';
-import type { Book__Output } from '../../protos/gen/book/v1/Book.ts';
-import type { ListBooksResponse__Output } from '../../protos/gen/book/v1/ListBooksResponse.ts';
-import type { ListOrdersResponse__Output } from '../../protos/gen/order/v1/ListOrdersResponse.ts';
 import type { UserOrder } from '../../protos/gen/user/v1/UserOrder.ts';
 import type { UserServiceHandlers } from '../../protos/gen/user/v1/UserService.ts';
-import { collect, unary } from '../client-calls.ts';
 import { USERS } from '../data.ts';
 import { bindHost, listenPort } from '../ports.ts';
 import { BookService, Health, OrderService, UserService } from '../protos.ts';
@@ -37,17 +33,17 @@ const handlers: UserServiceHandlers = {
   GetUserBooks: rpc.unary('GetUserBooks', async ({ userId }) => {
     const user = findUser(userId);
     const [owned, ordered] = await Promise.all([
-      unary<ListBooksResponse__Output>((done) => books.listBooksByOwner({ ownerId: userId }, done)),
-      unary<ListOrdersResponse__Output>((done) => orders.listOrdersByUser({ userId }, done)),
+      books.listBooksByOwner({ ownerId: userId }),
+      orders.listOrdersByUser({ userId }),
     ]);
     const ownedIds = new Set(owned.books.map((book) => book.id));
     const orderedIds = [...new Set(ordered.orders.map((order) => order.bookId))].filter((id) => !ownedIds.has(id));
-    const orderedBooks = await Promise.all(orderedIds.map((id) => unary<Book__Output>((done) => books.getBook({ id }, done))));
+    const orderedBooks = await Promise.all(orderedIds.map((id) => books.getBook({ id })));
     return { user, books: [...owned.books, ...orderedBooks].map(({ id, title, author }) => ({ id, title, author })) };
   }),
   StreamUserOrders: rpc.serverStream<{ userId: string }, UserOrder>('StreamUserOrders', async ({ userId }, write) => {
     findUser(userId);
-    for (const order of await collect(orders.streamOrders({ userId }))) {
+    for await (const order of orders.streamOrders({ userId })) {
       write({ orderId: order.id, bookId: order.bookId, quantity: order.quantity, status: order.status });
     }
   }),

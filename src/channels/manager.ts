@@ -1,10 +1,16 @@
 // The connection manager: one grpc-js channel per configured service, shared by every client of it,
 // with connect modes, state tracking and a draining close().
 import { EventEmitter } from 'node:events';
-import { Channel, type Client, type ChannelCredentials, type ClientOptions, type Interceptor } from '@grpc/grpc-js';
+import { Channel, type Client, type ChannelCredentials, type ClientOptions, type ServiceDefinition } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
 import { ClosedError, ConnectError, UnknownServiceError } from '../errors.ts';
-import { InFlightCalls } from '../interceptors/admission.ts';
+import { InFlightCalls } from '../call/in-flight.ts';
+import type { CallScheduler } from '../call/scheduler.ts';
+import { ServiceCalls } from '../call/service-calls.ts';
+import { callEngineInterceptor } from '../clients/grpc-js-interceptor.ts';
+import { promiseClient } from '../clients/promise-client.ts';
+import type { PromiseClient } from '../clients/types.ts';
+import type { CallTelemetry } from '../telemetry/call-telemetry.ts';
 import { channelCredentials } from './credentials.ts';
 import { followConnectivity, stateName, waitForReady, WaitError, type ConnectivityStateName } from './connectivity.ts';
 import { channelOptions } from './options.ts';
@@ -15,6 +21,9 @@ import type { HealthChange } from '../health/monitor.ts';
 /** A generated (or hand-written) grpc-js client class, e.g. proto.book.v1.BookService. */
 export type ClientConstructor<C extends Client = Client> = new (address: string, credentials: ChannelCredentials, options?: ClientOptions) => C;
 
+/** A client class with its method definitions, as grpc-js's makeClientConstructor (and so proto-loader) makes them. */
+export type ServiceClientClass<C extends Client = Client> = ClientConstructor<C> & { service: ServiceDefinition };
+
 /** A service as the manager holds it: its config, its parsed target and, once opened, its channel. */
 export interface RegisteredService {
   readonly config: ServiceConfig;
@@ -22,7 +31,12 @@ export interface RegisteredService {
   channel?: Channel;
   credentials?: ChannelCredentials;
   ready?: Promise<Channel>;
+  /** What every call of the service shares (made on first use). */
+  calls?: ServiceCalls;
   readonly clients: Map<ClientConstructor, Client>;
+  readonly promiseClients: Map<ClientConstructor, unknown>;
+  /** Method definitions of every client class made for the service: the methods telemetry names (grpc.method). */
+  readonly definitions: Set<ServiceDefinition>;
 }
 
 export interface StateChange {
@@ -33,8 +47,10 @@ export interface StateChange {
 }
 
 export interface ConnectionManagerOptions {
-  /** The interceptors of every call of a service, outermost first (see interceptors/chain.ts). */
-  interceptorsFor?: (service: RegisteredService) => Interceptor[];
+  /** The telemetry of a service's calls (none: calls are not traced, measured or logged). */
+  telemetryFor?: (service: RegisteredService) => CallTelemetry | undefined;
+  /** Clock, timers and randomness of calls; tests pass their own. */
+  scheduler?: CallScheduler;
   /** Checks a freshly READY channel (the health check); a rejection fails connect(). */
   afterReady?: (service: RegisteredService) => Promise<void>;
   /** Default drain time of close(). */
@@ -62,7 +78,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   register(config: ServiceConfig): void {
     if (this.closing) throw new ClosedError(`register(${config.name})`);
     if (this.services.has(config.name)) throw new Error(`service "${config.name}" is already registered`);
-    this.services.set(config.name, { config, target: parseTarget(config.address), clients: new Map() });
+    this.services.set(config.name, { config, target: parseTarget(config.address), clients: new Map(), promiseClients: new Map(), definitions: new Set() });
   }
 
   /** Names of the registered services, in registration order. */
@@ -84,16 +100,35 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     return service.channel;
   }
 
-  /** A client of `ctor` on the service's shared channel; the same instance for the same class. */
+  /**
+   * The promise client of a generated client class on the service's shared channel (the same instance for
+   * the same class): unary methods return promises, streaming methods take and return async iterables.
+   */
+  client<C extends Client>(name: string, ctor: ServiceClientClass<C>): PromiseClient<C> {
+    const service = this.service(name);
+    const existing = service.promiseClients.get(ctor);
+    if (existing) return existing as PromiseClient<C>;
+    if (this.closing) throw new ClosedError(`client(${name})`);
+    if (!ctor.service) throw new TypeError(`client(${name}): ${ctor.name || 'the class'} has no method definitions (.service); pass a class made by grpc-js/proto-loader`);
+    service.definitions.add(ctor.service);
+    const client = promiseClient<C>(this.callsOf(service), ctor.service);
+    service.promiseClients.set(ctor, client);
+    return client;
+  }
+
+  /**
+   * A grpc-js client of `ctor` on the service's shared channel (the same instance for the same class), for
+   * code written against grpc-js clients: its calls go through the same call engine as the promise clients.
+   */
   getClient<C extends Client>(name: string, ctor: ClientConstructor<C>): C {
     const service = this.service(name);
     const existing = service.clients.get(ctor);
     if (existing) return existing as C;
     const channel = this.getChannel(name);
-    const describe = (path: string) => `${name} (${service.target.canonical}) ${path}`;
-    const interceptors = [this.inFlight.interceptor(describe), ...(this.options.interceptorsFor?.(service) ?? [])];
+    const definition = (ctor as Partial<ServiceClientClass>).service;
+    if (definition) service.definitions.add(definition);
     // channelOverride makes grpc-js use our channel; address and credentials are only the constructor's required arguments.
-    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: channel, interceptors });
+    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: channel, interceptors: [callEngineInterceptor(this.callsOf(service))] });
     service.clients.set(ctor, client);
     return client;
   }
@@ -144,6 +179,19 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
       for (const service of this.services.values()) service.channel?.close();
     })();
     return this.closing;
+  }
+
+  private callsOf(service: RegisteredService): ServiceCalls {
+    service.calls ??= new ServiceCalls({
+      config: service.config,
+      target: service.target.canonical,
+      // Not getChannel(): a call already in flight may still start its next attempt during the drain.
+      channel: () => (service.channel ??= this.openChannel(service)),
+      inFlight: this.inFlight,
+      telemetry: this.options.telemetryFor?.(service),
+      ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+    });
+    return service.calls;
   }
 
   private openChannel(service: RegisteredService): Channel {

@@ -106,6 +106,9 @@ function loadService(raw: unknown, path: string, env: NodeJS.ProcessEnv, baseDir
   if (!invalid('retry.backoff') && service.retry.max_backoff < service.retry.backoff) {
     problems.push({ path: `${path}.retry.max_backoff`, reason: `must not be below retry.backoff (${service.retry.backoff}ms)` });
   }
+  if (service.hedging.max_attempts > 1 && service.hedging.methods.length === 0 && service.retry.max > 0) {
+    problems.push({ path: `${path}.hedging.methods`, reason: 'a method has retry or hedging, not both (gRFC A6): list the hedged methods here, or set retry.max to 0' });
+  }
   if (!invalid('reconnect.initial_backoff') && service.reconnect.max_backoff < service.reconnect.initial_backoff) {
     problems.push({ path: `${path}.reconnect.max_backoff`, reason: 'must not be below reconnect.initial_backoff' });
   }

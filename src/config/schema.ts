@@ -88,7 +88,7 @@ export function serviceSchema(envPrefix: string) {
         env: env('retry.timeout'),
       },
       backoff: {
-        doc: 'Initial backoff before the first retry (A6 initialBackoff); each delay is jittered by 0.8-1.2.',
+        doc: 'Initial backoff before the first retry (A6 initialBackoff). Retry n waits a random time in [0, min(backoff × multiplier^(n−1), max_backoff)) (A6 full jitter).',
         format: 'wait-duration',
         default: 100,
         env: env('retry.backoff'),
@@ -134,6 +134,34 @@ export function serviceSchema(envPrefix: string) {
         },
         default: 0.1,
         env: env('retry.token_ratio'),
+      },
+    },
+    hedging: {
+      max_attempts: {
+        doc: 'Copies of a call sent, the first included (A6 hedgingPolicy.maxAttempts, 2-5); 0 disables hedging. Only for idempotent methods: every copy may run on the server. A hedged method is not retried.',
+        format: (value: unknown) => {
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value === 1 || value > 5) throw new Error('must be 0 (off) or an integer from 2 to 5');
+        },
+        default: 0,
+        env: env('hedging.max_attempts'),
+      },
+      delay: {
+        doc: 'Time between hedges (A6 hedgingDelay): about the p95 latency of the method, so only slow calls are hedged.',
+        format: 'wait-duration',
+        default: 100,
+        env: env('hedging.delay'),
+      },
+      non_fatal_codes: {
+        doc: 'Codes after which the next hedge is sent at once (A6 nonFatalStatusCodes); any other failure ends the call.',
+        format: 'status-codes',
+        default: ['UNAVAILABLE'],
+        env: env('hedging.non_fatal_codes'),
+      },
+      methods: {
+        doc: 'Methods hedged, by name ("GetBook") or full name; empty hedges every method of the service (when max_attempts > 1).',
+        format: 'string-list',
+        default: [] as string[],
+        env: env('hedging.methods'),
       },
     },
     tls: {

@@ -12,6 +12,13 @@ export interface RetryConfig {
   token_ratio: number;
 }
 
+export interface HedgingConfig {
+  max_attempts: number;
+  delay: number;
+  non_fatal_codes: string[];
+  methods: string[];
+}
+
 export interface TlsConfig {
   enabled: boolean;
   ca_file: string;
@@ -38,6 +45,7 @@ export interface ServiceConfig {
   max_send_message_size: number;
   idle_timeout: number;
   retry: RetryConfig;
+  hedging: HedgingConfig;
   tls: TlsConfig;
   keepalive: KeepaliveConfig;
   reconnect: { initial_backoff: number; max_backoff: number };

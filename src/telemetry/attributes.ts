@@ -27,3 +27,9 @@ export const MESSAGE_SIZE = 'message-size';
 /** The SDK's own names: what gRPC does not standardise lives under this prefix. */
 export const SDK_PREFIX = 'grpcclient';
 export const ATTEMPT_NUMBER = `${SDK_PREFIX}.attempt`;
+
+/** Semconv: the address and port of the replica that served an attempt (the channel target is server.address). */
+export const NETWORK_PEER_ADDRESS = 'network.peer.address';
+export const NETWORK_PEER_PORT = 'network.peer.port';
+/** On attempt spans: true when the attempt was a hedge of a hedged call. */
+export const HEDGE = `${SDK_PREFIX}.hedge`;

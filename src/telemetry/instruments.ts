@@ -14,6 +14,58 @@ export const SIZE_BUCKETS_BY = [0, 1024, 2048, 4096, 16384, 65536, 262144, 10485
 /** A96 retry-count buckets. */
 export const RETRY_BUCKETS = [1, 2, 3, 4, 5];
 
+/** Name, unit, description and buckets of each per-call instrument: the one description both recorders use. */
+export interface InstrumentSpec {
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+  readonly buckets?: readonly number[];
+}
+
+export const ATTEMPT_STARTED: InstrumentSpec = { name: 'grpc.client.attempt.started', unit: '{attempt}', description: 'Number of client call attempts started.' };
+export const ATTEMPT_DURATION: InstrumentSpec = {
+  name: 'grpc.client.attempt.duration',
+  unit: 's',
+  description: 'End-to-end time taken to complete a client call attempt.',
+  buckets: LATENCY_BUCKETS_S,
+};
+export const ATTEMPT_SENT_SIZE: InstrumentSpec = {
+  name: 'grpc.client.attempt.sent_total_compressed_message_size',
+  unit: 'By',
+  description: 'Total bytes (compressed but not encrypted) sent across all request messages per call attempt.',
+  buckets: SIZE_BUCKETS_BY,
+};
+export const ATTEMPT_RCVD_SIZE: InstrumentSpec = {
+  name: 'grpc.client.attempt.rcvd_total_compressed_message_size',
+  unit: 'By',
+  description: 'Total bytes (compressed but not encrypted) received across all response messages per call attempt.',
+  buckets: SIZE_BUCKETS_BY,
+};
+export const CALL_DURATION: InstrumentSpec = {
+  name: 'grpc.client.call.duration',
+  unit: 's',
+  description: 'Time taken by the gRPC library to complete a client call, all attempts included.',
+  buckets: LATENCY_BUCKETS_S,
+};
+export const CALL_RETRIES: InstrumentSpec = {
+  name: 'grpc.client.call.retries',
+  unit: '{retry}',
+  description: 'Number of retries during the client call (calls without retries are not recorded).',
+  buckets: RETRY_BUCKETS,
+};
+export const CALL_HEDGES: InstrumentSpec = {
+  name: 'grpc.client.call.hedges',
+  unit: '{hedge}',
+  description: 'Number of hedges during the client call (calls without hedges are not recorded).',
+  buckets: RETRY_BUCKETS,
+};
+export const CALL_RETRY_DELAY: InstrumentSpec = {
+  name: 'grpc.client.call.retry_delay',
+  unit: 's',
+  description: 'Total time of delay while there is no active attempt during the client call.',
+  buckets: LATENCY_BUCKETS_S,
+};
+
 export interface ClientInstruments {
   attemptStarted: Counter;
   attemptDuration: Histogram;
@@ -21,6 +73,7 @@ export interface ClientInstruments {
   attemptRcvdSize: Histogram;
   callDuration: Histogram;
   callRetries: Histogram;
+  callHedges: Histogram;
   callRetryDelay: Histogram;
   connectionAttemptsSucceeded: Counter;
   connectionAttemptsFailed: Counter;
@@ -33,26 +86,17 @@ export interface ClientInstruments {
  * also apply when the application brings its own MeterProvider.
  */
 export function createClientInstruments(meter: Meter): ClientInstruments {
-  const histogram = (name: string, unit: string, description: string, buckets: number[]) =>
-    meter.createHistogram(name, { unit, description, advice: { explicitBucketBoundaries: buckets } });
+  const histogram = ({ name, unit, description, buckets }: InstrumentSpec) =>
+    meter.createHistogram(name, { unit, description, advice: { explicitBucketBoundaries: [...buckets!] } });
   return {
-    attemptStarted: meter.createCounter('grpc.client.attempt.started', { unit: '{attempt}', description: 'Number of client call attempts started.' }),
-    attemptDuration: histogram('grpc.client.attempt.duration', 's', 'End-to-end time taken to complete a client call attempt.', LATENCY_BUCKETS_S),
-    attemptSentSize: histogram(
-      'grpc.client.attempt.sent_total_compressed_message_size',
-      'By',
-      'Total bytes (compressed but not encrypted) sent across all request messages per call attempt.',
-      SIZE_BUCKETS_BY,
-    ),
-    attemptRcvdSize: histogram(
-      'grpc.client.attempt.rcvd_total_compressed_message_size',
-      'By',
-      'Total bytes (compressed but not encrypted) received across all response messages per call attempt.',
-      SIZE_BUCKETS_BY,
-    ),
-    callDuration: histogram('grpc.client.call.duration', 's', 'Time taken by the gRPC library to complete a client call, all attempts included.', LATENCY_BUCKETS_S),
-    callRetries: histogram('grpc.client.call.retries', '{retry}', 'Number of retries during the client call (calls without retries are not recorded).', RETRY_BUCKETS),
-    callRetryDelay: histogram('grpc.client.call.retry_delay', 's', 'Total time of delay while there is no active attempt during the client call.', LATENCY_BUCKETS_S),
+    attemptStarted: meter.createCounter(ATTEMPT_STARTED.name, { unit: ATTEMPT_STARTED.unit, description: ATTEMPT_STARTED.description }),
+    attemptDuration: histogram(ATTEMPT_DURATION),
+    attemptSentSize: histogram(ATTEMPT_SENT_SIZE),
+    attemptRcvdSize: histogram(ATTEMPT_RCVD_SIZE),
+    callDuration: histogram(CALL_DURATION),
+    callRetries: histogram(CALL_RETRIES),
+    callHedges: histogram(CALL_HEDGES),
+    callRetryDelay: histogram(CALL_RETRY_DELAY),
     connectionAttemptsSucceeded: meter.createCounter('grpc.subchannel.connection_attempts_succeeded', {
       unit: '{attempt}',
       description: 'Number of successful connection attempts.',

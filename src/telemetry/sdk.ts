@@ -3,7 +3,7 @@
 import { context, metrics, propagation, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -25,6 +25,8 @@ export interface StartOptions {
   service?: string;
   /** Reports problems that must not stop the application (e.g. the Prometheus port is taken). */
   warn(message: string): void;
+  /** Metrics aggregated outside the SDK, handed to every metric reader started here at collection time. */
+  metricProducers?: MetricProducer[];
 }
 
 /** There is one global provider per process: an SDK started by the first init() serves later ones. */
@@ -123,13 +125,14 @@ async function metricReaders(config: TelemetryConfig, options: StartOptions): Pr
   const readers: IMetricReader[] = [];
   let prometheusUrl: string | undefined;
   const exportIntervalMillis = metricExportIntervalMs(config, options.env);
+  const metricProducers = options.metricProducers ?? [];
   for (const kind of metricExporterKinds(config, options.env)) {
-    if (kind === 'otlp') readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env) }), exportIntervalMillis }));
-    if (kind === 'console') readers.push(new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis }));
+    if (kind === 'otlp') readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env) }), exportIntervalMillis, metricProducers }));
+    if (kind === 'console') readers.push(new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis, metricProducers }));
     if (kind === 'prometheus') {
       const { prometheus_host: host, prometheus_port: port } = config.metrics;
       const exporter = await new Promise<PrometheusExporter | undefined>((resolve) => {
-        const candidate: PrometheusExporter = new PrometheusExporter({ host, port }, (error) => {
+        const candidate: PrometheusExporter = new PrometheusExporter({ host, port, metricProducers }, (error) => {
           if (!error) return resolve(candidate);
           // A taken port must not stop the application: calls still work, only scraping does not.
           options.warn(`Prometheus endpoint not started on ${host}:${port}: ${error.message}`);

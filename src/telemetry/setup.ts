@@ -1,21 +1,24 @@
-// Telemetry for one init(): starts (or reuses) OpenTelemetry, creates the instruments, the logger and
-// the chain layers, watches the manager's channels, and undoes it all in shutdown().
+// Telemetry for one init(): starts (or reuses) OpenTelemetry, makes the logger and the per-service call
+// telemetry, watches the manager's channels, and undoes it all in shutdown().
 import { metrics, trace } from '@opentelemetry/api';
 import type { Logger } from 'winston';
-import type { ConnectionManager } from '../channels/manager.ts';
+import type { ConnectionManager, RegisteredService } from '../channels/manager.ts';
 import type { TelemetryConfig } from '../config/types.ts';
-import type { ChainLayers } from '../interceptors/chain.ts';
 import { SDK_PREFIX } from './attributes.ts';
+import { AggregatingRecorder, InstrumentRecorder } from './call-metrics.ts';
+import { CallTelemetry } from './call-telemetry.ts';
 import { countConnectionEvents, observeChannels } from './channel-metrics.ts';
 import { createClientInstruments } from './instruments.ts';
-import { telemetryLayers } from './layers.ts';
 import { createSdkLogger } from './logger.ts';
+import { callMetricsProducer } from './metric-producer.ts';
+import { registeredMethodNamer } from './method-names.ts';
 import { startOpenTelemetry, type OpenTelemetryHandle } from './sdk.ts';
 
 export interface Telemetry {
-  readonly layers: ChainLayers;
   readonly logger: Logger;
   readonly otel: OpenTelemetryHandle;
+  /** The telemetry of one service's calls. */
+  forService(service: RegisteredService): CallTelemetry;
   /** Starts the channel gauges and connection counters of a manager. */
   watch(manager: ConnectionManager): void;
   /** Stops watching and flushes (or, if the SDK started it, shuts down) OpenTelemetry. */
@@ -32,22 +35,51 @@ export interface TelemetryOptions {
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
   const serviceName = options.env['OTEL_SERVICE_NAME'] || options.service || config.service_name || undefined;
   const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
-  const otel = await startOpenTelemetry(config, { env: options.env, ...(options.service ? { service: options.service } : {}), warn: (message) => logger.warn(message) });
+  const otel = await startOpenTelemetry(config, {
+    env: options.env,
+    ...(options.service ? { service: options.service } : {}),
+    warn: (message) => logger.warn(message),
+    metricProducers: [callMetricsProducer],
+  });
   // Instruments are made after the providers exist: the metrics API has no proxy, and an instrument
   // taken from the no-op provider would stay a no-op.
   const meter = metrics.getMeter(SDK_PREFIX);
   const instruments = createClientInstruments(meter);
-  const layers = telemetryLayers({ tracer: trace.getTracer(SDK_PREFIX), instruments, logger, config });
+  const tracer = trace.getTracer(SDK_PREFIX);
   const stops: (() => void)[] = [];
   return {
-    layers,
     logger,
     otel,
+    forService(service) {
+      const { name } = service.config;
+      const target = service.target.canonical;
+      let recorder;
+      if (otel.started) {
+        // Our own readers carry the producer: the fast path.
+        const aggregating = new AggregatingRecorder(target, name);
+        stops.push(callMetricsProducer.add(aggregating));
+        recorder = aggregating;
+      } else {
+        // The application's MeterProvider: only the API instruments reach it.
+        recorder = new InstrumentRecorder(instruments, target, name);
+      }
+      return new CallTelemetry({
+        service: name,
+        target,
+        host: service.target.host,
+        port: service.target.port,
+        tracer,
+        metrics: recorder,
+        logger,
+        config,
+        metricMethod: registeredMethodNamer(service),
+      });
+    },
     watch(manager) {
       stops.push(countConnectionEvents(manager, instruments), observeChannels(meter, manager));
     },
     async shutdown() {
-      // Flush first, so the last export still carries the channel gauges.
+      // Flush first, so the last export still carries the channel gauges and call metrics.
       await otel.shutdown();
       for (const stop of stops.splice(0)) stop();
     },

@@ -1,0 +1,398 @@
+// One logical call, owned by one object from start to final status: its deadline, its attempts (each a
+// plain grpc-js call on the service's channel), the backoff timer between them, the retry throttle, the
+// commit, and the call's telemetry. Both front doors drive it: the promise clients and, for code that
+// holds grpc-js clients, a single interceptor. It speaks grpc-js's own call interface (start, send,
+// halfClose, startRead, cancel) so that interceptor can hand it to grpc-js as it is.
+//
+// States: ATTEMPTING (one or more attempts in flight, none committed) → BACKOFF (waiting for the next
+// retry) → ATTEMPTING … → COMMITTED (one attempt's response is the call's) → DONE. Attempts are kept in a
+// list, each with its own sizes, times, peer and status, never as "the current attempt": hedged attempts
+// overlap (gRFC A6 hedgingPolicy).
+import { Metadata, status as Status, type CallCredentials, type Channel, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
+import { readPushback, type Pushback } from '../retry/pushback.ts';
+import type { CallTelemetry, CallTrace } from '../telemetry/call-telemetry.ts';
+import type { CallPolicy } from '../retry/policy.ts';
+import type { CallScheduler } from './scheduler.ts';
+import type { ServiceCalls } from './service-calls.ts';
+
+/** What grpc-js's Channel.createCall returns: one attempt on the wire. */
+type WireCall = ReturnType<Channel['createCall']>;
+type WriteContext = { callback?: (error?: Error | null) => void; flags?: number };
+type ParentCall = Parameters<Channel['createCall']>[3];
+
+/** What the engine needs of a method: grpc-js client method definitions and proto-loader's both have it. */
+export interface CallMethod {
+  readonly path: string;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+  requestSerialize(message: unknown): Buffer;
+  responseDeserialize(bytes: Buffer): unknown;
+}
+
+export const PREVIOUS_ATTEMPTS_HEADER = 'grpc-previous-rpc-attempts';
+
+/** Fields every final status of a call carries, besides grpc's own code, details and trailers. */
+export interface CallStatus extends StatusObject {
+  service: string;
+  target: string;
+  /** Full method name, "book.v1.BookService/GetBook". */
+  method: string;
+  /** Attempts started, the first included (hedges count as attempts). */
+  attempts: number;
+}
+
+/** One attempt: a grpc-js call and what happened to it. */
+export interface Attempt {
+  /** 1-based, in start order. */
+  readonly number: number;
+  readonly wire: WireCall;
+  /** clock.now() at start and at status, and the wall-clock start for a span written afterwards. */
+  readonly startedAt: number;
+  readonly startedAtEpochMs: number;
+  endedAt?: number;
+  status?: StatusObject;
+  /** "ip:port" of the server that answered, read when the attempt ends. */
+  peer?: string;
+  sentBytes: number;
+  rcvdBytes: number;
+}
+
+export interface ClientCallOptions {
+  /** Epoch milliseconds or a Date; undefined: the service default. */
+  deadline?: Date | number | undefined;
+  /** A server call this one is made for: its deadline and cancellation propagate (grpc-js parent). */
+  parent?: ParentCall | undefined;
+  propagateFlags?: number | undefined;
+  host?: string | undefined;
+  /** Per-call credentials (e.g. a bearer token), composed with the channel's. */
+  credentials?: CallCredentials | undefined;
+}
+
+type State = 'IDLE' | 'ATTEMPTING' | 'BACKOFF' | 'COMMITTED' | 'DONE';
+
+export class ClientCall {
+  private readonly service: ServiceCalls;
+  private readonly method: CallMethod;
+  /** Full method name without the leading slash. */
+  readonly methodName: string;
+  private readonly options: ClientCallOptions;
+  private readonly clock: CallScheduler;
+  private readonly telemetry: CallTelemetry | undefined;
+  /** none, retry or hedging: fixed per method (gRFC A6 method config). */
+  readonly policy: CallPolicy;
+
+  private state: State = 'IDLE';
+  private deadline = Infinity;
+  private listener: Partial<InterceptingListener> = {};
+  private metadata = new Metadata();
+  private trace: CallTrace | undefined;
+  private startedAt = 0;
+  readonly attempts: Attempt[] = [];
+  /** Attempts still on the wire. */
+  private readonly live = new Set<Attempt>();
+  private committed: Attempt | undefined;
+  /** Requests kept for replay until the call commits; only unary-request methods are ever replayed. */
+  private readonly sent: Buffer[] = [];
+  private halfClosed = false;
+  private readsWanted = 0;
+  /** The backoff timer (retry) or the next-hedge timer (hedging); one at a time. */
+  private timer: unknown;
+  /** n of the next regular backoff: pushback restarts the sequence at 1 (A6). */
+  private backoffRetry = 1;
+  private hedgingStopped = false;
+  /** The status of the last failed hedge, reported if no other hedge answers. */
+  private lastStatus: StatusObject | undefined;
+  private cancelledByCaller = false;
+
+  constructor(service: ServiceCalls, method: CallMethod, options: ClientCallOptions = {}) {
+    this.service = service;
+    this.method = method;
+    this.methodName = method.path.slice(1);
+    this.options = options;
+    this.clock = service.scheduler;
+    this.telemetry = service.telemetry;
+    this.policy = service.policyFor(this.methodName, method.requestStream);
+  }
+
+  // ---- The grpc-js call interface: what a front door calls ------------------------------------------
+
+  start(metadata: Metadata, listener?: Partial<InterceptingListener>): void {
+    this.metadata = metadata;
+    this.listener = listener ?? {};
+    this.startedAt = this.clock.now();
+    this.deadline = this.service.deadlineFor(this.options.deadline, this.clock.wallNow());
+    this.trace = this.telemetry?.startCall(this.methodName, metadata, this.method.requestStream || this.method.responseStream);
+    const refusal = this.service.admit(this);
+    if (refusal !== undefined) {
+      this.state = 'BACKOFF'; // nothing on the wire; finish() reports the refusal
+      this.clock.immediate(() => this.finish({ code: Status.UNAVAILABLE, details: refusal, metadata: new Metadata() }));
+      return;
+    }
+    this.startAttempt();
+    if (this.policy.kind === 'hedging') this.scheduleHedge(this.policy.delay);
+  }
+
+  sendMessageWithContext(context: WriteContext, message: unknown): void {
+    let bytes: Buffer;
+    try {
+      bytes = this.method.requestSerialize(message);
+    } catch (error) {
+      return this.cancelWithStatus(Status.INTERNAL, `Request message serialization failure: ${(error as Error).message}`);
+    }
+    if (this.telemetry) this.telemetry.messageSent(this.trace, bytes.length);
+    if (this.state === 'COMMITTED') return this.committed!.wire.sendMessageWithContext(context, bytes);
+    if (this.mayReplay()) this.sent.push(bytes);
+    for (const attempt of this.live) {
+      attempt.sentBytes += bytes.length;
+      attempt.wire.sendMessageWithContext(context, bytes);
+      context = {}; // one write callback, however many attempts carry the message
+    }
+    if (this.live.size === 0) context.callback?.();
+  }
+
+  sendMessage(message: unknown): void {
+    this.sendMessageWithContext({}, message);
+  }
+
+  halfClose(): void {
+    this.halfClosed = true;
+    for (const attempt of this.live) attempt.wire.halfClose();
+  }
+
+  /** Asks for the next response message (streams); a unary call reads its one message by itself. */
+  startRead(): void {
+    if (this.state === 'COMMITTED') return this.committed!.wire.startRead();
+    this.readsWanted++;
+  }
+
+  cancelWithStatus(code: Status, details: string): void {
+    if (this.state === 'DONE') return;
+    this.cancelledByCaller = true;
+    if (this.live.size === 0) {
+      // Waiting between attempts (or refused): nothing on the wire to report it, so we do.
+      this.finish({ code, details, metadata: new Metadata() });
+      return;
+    }
+    for (const attempt of this.live) attempt.wire.cancelWithStatus(code, details);
+  }
+
+  getPeer(): string {
+    const attempt = this.committed ?? this.attempts[this.attempts.length - 1];
+    return attempt?.wire.getPeer() ?? '';
+  }
+
+  getAuthContext() {
+    return (this.committed ?? this.attempts[this.attempts.length - 1])?.wire.getAuthContext() ?? null;
+  }
+
+  /** True once the call has its final status. */
+  get ended(): boolean {
+    return this.state === 'DONE';
+  }
+
+  /** The attempt whose response is the call's, once one committed. */
+  get servedBy(): Attempt | undefined {
+    return this.committed;
+  }
+
+  // ---- Attempts ---------------------------------------------------------------------------------------
+
+  private startAttempt(): void {
+    this.state = 'ATTEMPTING';
+    const number = this.attempts.length + 1;
+    const { parent, propagateFlags, host } = this.options;
+    let wire: WireCall;
+    try {
+      wire = this.service.channel().createCall(this.method.path, this.deadline, host, parent ?? null, propagateFlags);
+    } catch (error) {
+      // The channel was closed under the call (grpc-js throws "Channel has been shut down").
+      this.state = 'BACKOFF';
+      this.clock.immediate(() => this.finish({ code: Status.UNAVAILABLE, details: (error as Error).message, metadata: new Metadata() }));
+      return;
+    }
+    if (this.options.credentials) wire.setCredentials(this.options.credentials);
+    const attempt: Attempt = { number, wire, startedAt: this.clock.now(), startedAtEpochMs: this.clock.wallNow(), sentBytes: 0, rcvdBytes: 0 };
+    this.attempts.push(attempt);
+    this.live.add(attempt);
+
+    const metadata = this.metadata.clone();
+    if (this.service.waitForReady && metadata.getOptions().waitForReady === undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: true });
+    if (number > 1) metadata.set(PREVIOUS_ATTEMPTS_HEADER, String(number - 1));
+    if (this.telemetry) this.telemetry.attemptStarted(this.trace, metadata);
+
+    wire.start(metadata, {
+      onReceiveMetadata: (headers) => this.onHeaders(attempt, headers),
+      onReceiveMessage: (bytes: Buffer) => this.onMessage(attempt, bytes),
+      onReceiveStatus: (status) => this.onAttemptStatus(attempt, status),
+    });
+    for (const bytes of this.sent) {
+      attempt.sentBytes += bytes.length;
+      wire.sendMessageWithContext({}, bytes);
+    }
+    if (this.halfClosed) wire.halfClose();
+    // Every attempt reads its first message (it may commit the call); later reads follow the caller.
+    wire.startRead();
+  }
+
+  private onHeaders(attempt: Attempt, headers: Metadata): void {
+    if (!this.commit(attempt)) return;
+    this.listener.onReceiveMetadata?.(headers);
+  }
+
+  private onMessage(attempt: Attempt, bytes: Buffer): void {
+    attempt.rcvdBytes += bytes.length;
+    if (!this.commit(attempt)) return;
+    let message: unknown;
+    try {
+      message = this.method.responseDeserialize(bytes);
+    } catch (error) {
+      attempt.wire.cancelWithStatus(Status.INTERNAL, `Response message parsing error: ${(error as Error).message}`);
+      return;
+    }
+    if (this.telemetry) this.telemetry.messageReceived(this.trace, bytes.length);
+    this.listener.onReceiveMessage?.(message);
+  }
+
+  /**
+   * The first attempt to get response headers or a message becomes the call's (gRFC A6: committed, never
+   * retried again); the other attempts are cancelled. Returns false for an attempt that lost.
+   */
+  private commit(attempt: Attempt): boolean {
+    if (this.committed) return this.committed === attempt;
+    if (this.state === 'DONE') return false;
+    this.committed = attempt;
+    this.state = 'COMMITTED';
+    this.sent.length = 0;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const other of this.live) if (other !== attempt) other.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call committed');
+    // Reads the caller asked for before the commit now go to the committed attempt.
+    for (; this.readsWanted > 0; this.readsWanted--) attempt.wire.startRead();
+    return true;
+  }
+
+  private onAttemptStatus(attempt: Attempt, status: StatusObject): void {
+    attempt.endedAt = this.clock.now();
+    attempt.status = status;
+    attempt.peer = attempt.wire.getPeer();
+    this.live.delete(attempt);
+    if (this.telemetry) this.telemetry.attemptEnded(this.trace, attempt);
+    if (this.state === 'DONE' || (this.committed && this.committed !== attempt)) return;
+    const policy = this.policy;
+    if (policy.kind === 'none') return this.finish(status);
+
+    const pushback = readPushback(status.metadata);
+    const retryable = policy.isRetryableCode(status.code);
+    // A6 throttling: only retryable (non-fatal) failures and "do not retry" pushback count as failures.
+    if (status.code === Status.OK) this.service.throttle.recordSuccess();
+    else if (retryable || pushback.kind === 'stop') this.service.throttle.recordFailure();
+    if (this.committed) return this.finish(status);
+    if (policy.kind === 'hedging') return this.afterHedgeStatus(status, retryable, pushback, policy.delay);
+
+    const delay = this.retryDelay(status, retryable, pushback, policy.maxAttempts, policy.backoffDelay);
+    if (delay === undefined) return this.finish(status);
+    this.state = 'BACKOFF';
+    // Not unref'd: a call waiting for its next attempt is still a call the program awaits.
+    this.timer = this.clock.setTimeout(() => this.onBackoffEnded(status), delay);
+  }
+
+  /** The wait before the next retry, or undefined when this status is the call's last (gRFC A6 retryPolicy). */
+  private retryDelay(status: StatusObject, retryable: boolean, pushback: Pushback, maxAttempts: number, backoffDelay: (retry: number) => number): number | undefined {
+    if (status.code === Status.OK || this.cancelledByCaller || !retryable || pushback.kind === 'stop') return undefined;
+    if (this.attempts.length >= maxAttempts) return undefined;
+    // With a deadline set, DEADLINE_EXCEEDED is the call's own: its time is spent.
+    if (status.code === Status.DEADLINE_EXCEEDED && Number.isFinite(this.deadline)) return undefined;
+    if (!this.service.throttle.allowsRetry()) return undefined;
+    let delay: number;
+    if (pushback.kind === 'delay') {
+      delay = pushback.ms;
+      this.backoffRetry = 1;
+    } else {
+      delay = backoffDelay(this.backoffRetry++);
+    }
+    // The deadline covers every attempt: never wait for an attempt that could not start in time.
+    if (this.clock.wallNow() + delay >= this.deadline) return undefined;
+    return delay;
+  }
+
+  /** A timer can fire late: the deadline is checked again before the attempt starts. */
+  private onBackoffEnded(lastStatus: StatusObject): void {
+    this.timer = undefined;
+    if (this.state !== 'BACKOFF') return;
+    if (this.clock.wallNow() >= this.deadline) return this.finish(lastStatus);
+    this.startAttempt();
+  }
+
+  /**
+   * gRFC A6 hedgingPolicy after one attempt failed while others may still run: OK or a fatal code ends
+   * the call (finish cancels the rest); a non-fatal code sends the next hedge at once, or after the
+   * pushback delay; pushback "do not retry" sends no more. The call ends when nothing is left to wait for.
+   */
+  private afterHedgeStatus(status: StatusObject, nonFatal: boolean, pushback: Pushback, hedgingDelay: number): void {
+    if (status.code === Status.OK || !nonFatal || this.cancelledByCaller) return this.finish(status);
+    if (pushback.kind === 'stop') {
+      this.hedgingStopped = true;
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    } else if (!this.hedgingStopped && this.policy.kind === 'hedging' && this.attempts.length < this.policy.maxAttempts) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      if (pushback.kind === 'delay') this.scheduleHedge(pushback.ms);
+      else this.sendHedge(hedgingDelay);
+    }
+    if (this.live.size > 0) return;
+    if (this.timer === undefined) return this.finish(status);
+    this.state = 'BACKOFF';
+    this.lastStatus = status;
+  }
+
+  private scheduleHedge(delay: number): void {
+    if (this.hedgingStopped || this.policy.kind !== 'hedging' || this.attempts.length >= this.policy.maxAttempts) return;
+    const hedgingDelay = this.policy.delay;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.state === 'ATTEMPTING' || this.state === 'BACKOFF') this.sendHedge(hedgingDelay);
+    }, delay);
+  }
+
+  /**
+   * One more hedge, unless the deadline has passed or the throttle says no (A6: the first attempt always
+   * goes out, later hedges only while tokens > max_tokens / 2); then the next one is scheduled.
+   */
+  private sendHedge(hedgingDelay: number): void {
+    if (this.clock.wallNow() >= this.deadline || !this.service.throttle.allowsRetry()) {
+      this.hedgingStopped = true;
+      if (this.live.size === 0) this.finish(this.lastStatus ?? { code: Status.DEADLINE_EXCEEDED, details: 'Deadline exceeded', metadata: new Metadata() });
+      return;
+    }
+    this.startAttempt();
+    this.scheduleHedge(hedgingDelay);
+  }
+
+  private mayReplay(): boolean {
+    return this.policy.kind !== 'none';
+  }
+
+  private finish(status: StatusObject): void {
+    if (this.state === 'DONE') return;
+    this.state = 'DONE';
+    this.sent.length = 0;
+    this.clock.clearTimeout(this.timer);
+    for (const attempt of this.live) attempt.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call ended it');
+    this.service.release(this);
+    const final: CallStatus = {
+      code: status.code,
+      details: status.details,
+      metadata: status.metadata,
+      service: this.service.name,
+      target: this.service.target,
+      method: this.methodName,
+      attempts: this.attempts.length,
+    };
+    if (this.telemetry) {
+      const now = this.clock.now();
+      this.telemetry.callEnded(this.trace, this, final, now - this.startedAt, now);
+    }
+    this.listener.onReceiveStatus?.(final);
+  }
+}

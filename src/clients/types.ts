@@ -1,0 +1,69 @@
+// The types of promise clients, derived from the grpc-js client interfaces that proto-loader-gen-types
+// writes: the last overload of each generated method tells its kind (unary, server, client or bidi
+// streaming) and its request and response types, so user code needs no casts.
+import type { CallOptions as GrpcCallOptions, Client, ClientDuplexStream, ClientReadableStream, ClientUnaryCall, ClientWritableStream, Metadata, requestCallback } from '@grpc/grpc-js';
+
+/** Any grpc-js server call (unary or streaming), as grpc-js accepts it for `parent`. */
+type ServerCall = NonNullable<GrpcCallOptions['parent']>;
+
+/** Options of one call. */
+export interface CallOptions {
+  /** When the call must be done: a Date, or milliseconds from now. Default: the service's `deadline`. */
+  deadline?: Date | number;
+  /** Aborting it cancels the call (status CANCELLED), also while it waits to retry. */
+  signal?: AbortSignal;
+  /** Request metadata: a grpc-js Metadata, or a plain object of string values. */
+  metadata?: Metadata | Record<string, string | readonly string[]>;
+  /** Wait (up to the deadline) for a connection instead of failing fast; overrides the service's wait_for_ready. */
+  waitForReady?: boolean;
+  /** Called with the response headers, when they arrive. */
+  onHeaders?: (headers: Metadata) => void;
+  /** Called with the response trailers, when the call ends (also on failure). */
+  onTrailers?: (trailers: Metadata) => void;
+  /**
+   * The server call this call is made for: the outgoing call gets its remaining deadline (when earlier than
+   * its own) and is cancelled with it.
+   */
+  parent?: ServerCall;
+}
+
+/** Requests of a client- or bidi-streaming call: any (async) iterable; the call half-closes when it ends. */
+export type RequestStream<Req> = AsyncIterable<Req> | Iterable<Req>;
+
+/**
+ * Responses of a server- or bidi-streaming call, read with `for await`. Leaving the loop early (break,
+ * return, throw) cancels the call, and the server sees the cancellation. A failed call throws CallError
+ * from the loop after the messages that did arrive.
+ */
+export interface ResponseStream<Res> extends AsyncIterable<Res> {
+  /** Cancels the call (CANCELLED); the loop then ends with that error. */
+  cancel(): void;
+  /**
+   * Type-level only, so that `await stream` (a mistake: it is not a promise) is a compile error (TS1320).
+   * The object has no `then`, and nothing can be passed to this signature.
+   * @deprecated Iterate the stream with `for await`.
+   */
+  then(neverCalled: never): never;
+}
+
+type UnaryMethod<Req, Res> = (request: Req, options?: CallOptions) => Promise<Res>;
+type ServerStreamingMethod<Req, Res> = (request: Req, options?: CallOptions) => ResponseStream<Res>;
+type ClientStreamingMethod<Req, Res> = (requests: RequestStream<Req>, options?: CallOptions) => Promise<Res>;
+type BidiStreamingMethod<Req, Res> = (requests: RequestStream<Req>, options?: CallOptions) => ResponseStream<Res>;
+
+/** The promise form of one generated grpc-js method (matched on its last overload). */
+export type PromiseMethod<F> =
+  F extends (options?: never) => ClientDuplexStream<infer Req, infer Res>
+    ? BidiStreamingMethod<Req, Res>
+    : F extends (callback: requestCallback<infer Res>) => ClientWritableStream<infer Req>
+      ? ClientStreamingMethod<Req, Res>
+      : F extends (argument: infer Req, options?: never) => ClientReadableStream<infer Res>
+        ? ServerStreamingMethod<Req, Res>
+        : F extends (argument: infer Req, callback: requestCallback<infer Res>) => ClientUnaryCall
+          ? UnaryMethod<Req, Res>
+          : never;
+
+type MethodNames<C> = { [K in keyof C]: K extends keyof Client ? never : C[K] extends (...args: never[]) => unknown ? K : never }[keyof C];
+
+/** A promise client for the grpc-js client interface `C` (e.g. the generated `BookServiceClient`). */
+export type PromiseClient<C> = { readonly [K in MethodNames<C>]: PromiseMethod<C[K]> };

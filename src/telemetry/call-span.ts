@@ -1,0 +1,108 @@
+// The call's CLIENT span, named and attributed per the OpenTelemetry RPC conventions, plus one child
+// span per attempt when a call took more than one (retried or hedged). If
+// @opentelemetry/instrumentation-grpc already opened a client span for this very call, that span is
+// adopted instead, so a call has one span.
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { status as Status } from '@grpc/grpc-js';
+import * as attr from './attributes.ts';
+import { statusName } from './status-names.ts';
+
+const GRPC_INSTRUMENTATION = '@opentelemetry/instrumentation-grpc';
+
+export interface CallSpan {
+  span: Span;
+  /** False when the span belongs to instrumentation-grpc, which ends it itself. */
+  owned: boolean;
+}
+
+/** Attributes known at the start go in at the start (cheaper than setAttribute, and seen by samplers). */
+export function startCallSpan(tracer: Tracer, method: string, attributes: Attributes, parent: Context): CallSpan {
+  const active = trace.getSpan(parent);
+  if (active && isInstrumentationGrpcSpanOf(active, method)) {
+    active.updateName(method);
+    active.setAttributes(attributes);
+    return { span: active, owned: false };
+  }
+  return { span: tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent), owned: true };
+}
+
+/** instrumentation-grpc names its client span "grpc.<path without the first slash>"; only SDK spans expose name and scope. */
+function isInstrumentationGrpcSpanOf(span: Span, method: string): boolean {
+  const readable = span as Span & { name?: string; instrumentationScope?: { name?: string } };
+  return readable.instrumentationScope?.name === GRPC_INSTRUMENTATION && readable.name === `grpc.${method}` && span.isRecording();
+}
+
+/** The status as a span shows it: rpc.response.status_code always, error.type and ERROR for every non-OK code. */
+function setOutcome(span: Span, code: Status, details: string | undefined): void {
+  const name = statusName(code);
+  span.setAttribute(attr.RPC_RESPONSE_STATUS_CODE, name);
+  if (code !== Status.OK) {
+    span.setAttribute(attr.ERROR_TYPE, name);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: details ? `${name}: ${details}` : name });
+  }
+}
+
+/** "ipv4:127.0.0.2:9002", "127.0.0.2:9002" or "[::1]:9002" as network.peer.address and port. */
+export function peerAttributes(peer: string | undefined): Attributes {
+  if (!peer) return {};
+  const match = /^(?:ipv[46]:)?\[?([^\]]+?)\]?:(\d+)$/.exec(peer);
+  if (!match) return { [attr.NETWORK_PEER_ADDRESS]: peer };
+  return { [attr.NETWORK_PEER_ADDRESS]: match[1], [attr.NETWORK_PEER_PORT]: Number(match[2]) };
+}
+
+export interface AttemptRecord {
+  readonly number: number;
+  readonly startedAt: number;
+  readonly startedAtEpochMs: number;
+  readonly endedAt?: number;
+  readonly status?: { code: Status; details: string };
+  readonly peer?: string;
+}
+
+/** Records the outcome on the call span (status ERROR for every non-OK code) and ends it. */
+export function finishCallSpan(call: CallSpan, code: Status, details: string, servedBy: string | undefined): void {
+  const { span } = call;
+  setOutcome(span, code, code === Status.OK ? undefined : details);
+  span.setAttributes(peerAttributes(servedBy));
+  if (call.owned) span.end();
+}
+
+/**
+ * Attempt spans are written once the call ends, from the times each attempt recorded: a call that
+ * needs one attempt (nearly all) then costs one span, and a retried or hedged call shows every attempt,
+ * overlapping ones included, each naming the replica that served it.
+ */
+export function recordAttemptSpans(tracer: Tracer, callContext: Context, method: string, attempts: readonly AttemptRecord[], hedged: boolean, now: number): void {
+  for (const attempt of attempts) {
+    const span = tracer.startSpan(
+      `Attempt.${method}`,
+      {
+        kind: SpanKind.INTERNAL,
+        startTime: attempt.startedAtEpochMs,
+        attributes: {
+          [attr.RPC_SYSTEM_NAME]: 'grpc',
+          [attr.RPC_METHOD]: method,
+          [attr.ATTEMPT_NUMBER]: attempt.number,
+          [attr.PREVIOUS_RPC_ATTEMPTS]: attempt.number - 1,
+          [attr.TRANSPARENT_RETRY]: false,
+          [attr.HEDGE]: hedged,
+          ...peerAttributes(attempt.peer),
+        },
+      },
+      callContext,
+    );
+    // An attempt still running when the call ended (a losing hedge) was cancelled by it.
+    setOutcome(span, attempt.status?.code ?? Status.CANCELLED, attempt.status?.details);
+    span.end(attempt.startedAtEpochMs + ((attempt.endedAt ?? now) - attempt.startedAt));
+  }
+}
+
+/** A72 message events on the call span: one per message, with its sequence number and size. */
+export function messageEvent(span: Span, direction: 'Outbound message' | 'Inbound message', sequence: number, size: number): void {
+  span.addEvent(direction, { [attr.SEQUENCE_NUMBER]: sequence, [attr.MESSAGE_SIZE]: size });
+}
+
+/** Request metadata as span attributes (values already redacted). */
+export function requestMetadataAttributes(span: Span, metadata: Record<string, string>): void {
+  for (const [key, value] of Object.entries(metadata)) span.setAttribute(attr.RPC_REQUEST_METADATA + key, value);
+}
