@@ -49,7 +49,10 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   const source = options.config ?? (env[CONFIG_FILE_VARIABLE] || undefined);
   if (source === undefined) {
     throw new ConfigError('none given', [
-      { path: CONFIG_FILE_VARIABLE, reason: 'is not set and init() got no config: pass init({ config }) (a YAML/JSON file path or the config object) or set GRPC_CLIENTS_CONFIG to a file' },
+      {
+        path: CONFIG_FILE_VARIABLE,
+        reason: 'is not set and init() got no config: pass init({ config }) (a YAML/JSON file path or the config object) or set GRPC_CLIENTS_CONFIG to a file',
+      },
     ]);
   }
   const config = loadConfig(source, { env });
@@ -85,7 +88,8 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   } catch (error) {
     // Logged here once, per service, as the application may only print the rejection's first line.
     for (const failure of error instanceof ConnectError ? error.failures : []) {
-      logger?.error('grpc connect failed', { service: failure.service, target: failure.target, last_state: failure.lastState, reason: failure.reason });
+      const { service, target, lastState, reason } = failure;
+      logger?.error('grpc connect failed', { service, target, last_state: lastState, reason });
     }
     // Nothing was called yet, so nothing of this init() needs flushing: an unreachable collector (the
     // exporter retries for seconds) must not delay the connect error.

@@ -166,6 +166,9 @@ test('a bad value from an environment variable is blamed on the variable, not th
     'GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT (grpc_clients.services[0].timeout): "abc" is not a duration such as "100ms", "5s" or "1m"',
     'GRPC_CLIENTS_BOOK_SERVICE_ADDRESS (grpc_clients.services[0].address): "books" is not host:port (a port is required, e.g. localhost:9002)',
   ]);
+  t.deepEqual(problemsOf(service({}), { GRPC_CLIENTS_BOOK_SERVICE_DEADLINE: '' }), [
+    'GRPC_CLIENTS_BOOK_SERVICE_DEADLINE (grpc_clients.services[0].deadline): "" is not a duration such as "100ms", "5s" or "1m"',
+  ], 'a variable set to nothing shows as ""');
   const error = t.throws(() => loadConfig(service({}), { env: { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT: 'abc' } }), { instanceOf: ConfigError });
   t.is(error.problems[0]!.env, 'GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT');
   t.regex(error.message, /\n {2}GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT \(grpc_clients\.services\[0\]\.timeout\): "abc" is not a duration/);

@@ -116,7 +116,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   /** Connects the services in parallel; rejects with one ConnectError listing every service that failed. */
   async connectAll(names = this.serviceNames()): Promise<void> {
     const results = await Promise.allSettled(names.map((name) => this.connect(name)));
-    const failures = results.flatMap((result) => (result.status === 'rejected' ? (result.reason as ConnectError).failures : []));
+    const failures = results.flatMap((result) => {
+      if (result.status === 'fulfilled') return [];
+      if (result.reason instanceof ConnectError) return result.reason.failures;
+      throw result.reason; // not a failure to connect but a bug: surface it as it is
+    });
     if (failures.length > 0) throw new ConnectError(failures, names.length);
   }
 

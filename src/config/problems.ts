@@ -1,6 +1,7 @@
 // Config problems as users read them: convict's validation errors turned into path and reason, the value
 // shown as written (in the file, or in the environment variable that then takes the blame), and a
 // "did you mean" for unknown keys.
+import type convict from 'convict';
 import type { ConfigProblem } from '../errors.ts';
 import { closest, typoDistance } from './closest.ts';
 import type { SchemaLeaf } from './schema.ts';
@@ -17,7 +18,7 @@ export interface Section {
 }
 
 /** Runs convict's strict validation and turns its newline-joined message into problems. */
-export function validateSection(config: { validate(options: { allowed: 'strict' }): unknown }, section: Section): ConfigProblem[] {
+export function validateSection(config: { validate(options: convict.ValidateOptions): unknown }, section: Section): ConfigProblem[] {
   try {
     config.validate({ allowed: 'strict' });
     return [];
@@ -28,7 +29,9 @@ export function validateSection(config: { validate(options: { allowed: 'strict' 
 
 function toProblem(line: string, section: Section): ConfigProblem {
   const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
-  if (undeclared) return { path: section.prefix + undeclared[1], reason: `unknown key${didYouMean(section.schema, undeclared[1]!)}` };
+  if (undeclared) {
+    return { path: section.prefix + undeclared[1], reason: `unknown key${didYouMean(section.schema, undeclared[1]!)}` };
+  }
   const missing = /^configuration param '(.+)' missing from config/.exec(line);
   if (missing) return { path: section.prefix + missing[1], reason: 'must be an object' };
   const separator = line.indexOf(': ');
@@ -41,7 +44,9 @@ function toProblem(line: string, section: Section): ConfigProblem {
 /** A problem with one field: led by the value as written, and blamed on the variable that set it, if one did. */
 export function fieldProblem(section: Section, field: string, reason: string, options: { showValue?: boolean } = {}): ConfigProblem {
   const { value, variable } = writtenValue(section, field);
-  const shown = options.showValue !== false && value !== undefined && value !== '' ? `${JSON.stringify(value)} ` : '';
+  // An empty value from a file reads as missing ("is required"); a variable set to "" is worth showing.
+  const show = options.showValue !== false && value !== undefined && (value !== '' || variable !== undefined);
+  const shown = show ? `${JSON.stringify(value)} ` : '';
   return { path: section.prefix + field, reason: shown + reason, ...(variable ? { env: variable } : {}) };
 }
 
@@ -63,5 +68,7 @@ function didYouMean(schema: object, path: string): string {
 
 function at(node: unknown, path: string): unknown {
   if (path === '') return node;
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined), node);
+  const child = (value: unknown, key: string) =>
+    value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+  return path.split('.').reduce<unknown>(child, node);
 }
