@@ -5,7 +5,7 @@ export type { ConfigSource, GrpcClientsConfig, ServiceConfig } from './config/ty
 export { ConnectionManager, type ClientConstructor, type StateChange } from './channels/manager.ts';
 export type { ConnectivityStateName } from './channels/connectivity.ts';
 export { loadProtos, PROTO_LOADER_OPTIONS } from './protos.ts';
-export { ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownServiceError, type ConfigProblem } from './errors.ts';
+export { ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownServiceError, type ConfigProblem, type ConnectFailure } from './errors.ts';
 export { deadlineFrom, remainingMs, type DeadlineFromOptions, type IncomingCall } from './deadlines.ts';
 export { HealthCheckError, type HealthChange, type ServingStatus } from './health/monitor.ts';
 export type { ShutdownSignal } from './shutdown-signals.ts';
