@@ -1,10 +1,13 @@
 // Errors the SDK throws: each says what went wrong, for which service and target, and keeps the cause.
 import { status as Status, type Metadata } from '@grpc/grpc-js';
+import type { ConnectivityStateName } from './channels/connectivity.ts';
 
-/** One problem found in a config: where (a dotted path) and why. */
+/** One problem found in a config: where (a dotted path), why, and which environment variable set the value, if one did. */
 export interface ConfigProblem {
   path: string;
   reason: string;
+  /** The GRPC_CLIENTS_* variable the bad value came from: that variable, not the file, needs fixing. */
+  env?: string;
 }
 
 /** Thrown by config loading with every problem found, not only the first. */
@@ -13,7 +16,7 @@ export class ConfigError extends Error {
   readonly source: string;
 
   constructor(source: string, problems: ConfigProblem[]) {
-    const lines = problems.map((problem) => `  ${problem.path}: ${problem.reason}`);
+    const lines = problems.map((problem) => `  ${problem.env ? `${problem.env} (${problem.path})` : problem.path}: ${problem.reason}`);
     super(`invalid grpcclient config (${source}), ${problems.length} problem(s):\n${lines.join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;
@@ -25,23 +28,53 @@ export class ConfigError extends Error {
 export class GrpcClientError extends Error {
   readonly service: string;
   readonly target: string;
+  /** The message without the leading "service (target): ". */
+  readonly reason: string;
 
-  constructor(service: string, target: string, message: string, options?: { cause?: unknown }) {
-    super(`${service} (${target}): ${message}`, options);
+  constructor(service: string, target: string, reason: string, options?: { cause?: unknown }) {
+    super(`${service} (${target}): ${reason}`, options);
     this.name = 'GrpcClientError';
     this.service = service;
     this.target = target;
+    this.reason = reason;
   }
 }
 
-/** A channel did not become usable in time: names the last connectivity state seen and, for TLS, the handshake error. */
-export class ConnectError extends GrpcClientError {
-  readonly lastState: string;
+/** Why one service's channel did not become usable. */
+export interface ConnectFailure {
+  readonly service: string;
+  readonly target: string;
+  /** Connectivity state when connecting gave up; READY when the channel came up but its health check failed. */
+  readonly lastState: ConnectivityStateName;
+  /** What broke, in words: the wait, and the TCP/TLS/HTTP/2 layer that failed or the health check's answer. */
+  readonly reason: string;
+  /** The underlying error (a HealthCheckError when the health check failed). */
+  readonly cause: unknown;
+}
 
-  constructor(service: string, target: string, lastState: string, reason: string, options?: { cause?: unknown }) {
-    super(service, target, `not connected: ${reason} (last state ${lastState})`, options);
+/**
+ * One or more channels did not become usable (connect(), connectAll(), init() with connect: eager).
+ * `failures` lists every failed service; the message has one line per failure.
+ */
+export class ConnectError extends Error {
+  readonly failures: readonly ConnectFailure[];
+  /** The failed service when exactly one failed (always so for connect(name)); undefined when several did. */
+  readonly service: string | undefined;
+  /** The failed service's canonical target when exactly one failed. */
+  readonly target: string | undefined;
+  /** The failed service's last connectivity state when exactly one failed. */
+  readonly lastState: ConnectivityStateName | undefined;
+
+  /** `attempted`: how many services were being connected (default: just the failed ones). */
+  constructor(failures: readonly ConnectFailure[], attempted = failures.length) {
+    const lines = failures.map((failure) => `  ${failure.service} (${failure.target}): ${failure.reason} (last state ${failure.lastState})`);
+    const single = failures.length === 1 ? failures[0] : undefined;
+    super(`could not connect ${failures.length} of ${attempted} service(s):\n${lines.join('\n')}`, single ? { cause: single.cause } : undefined);
     this.name = 'ConnectError';
-    this.lastState = lastState;
+    this.failures = failures;
+    this.service = single?.service;
+    this.target = single?.target;
+    this.lastState = single?.lastState;
   }
 }
 

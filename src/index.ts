@@ -6,7 +6,7 @@ export { ConnectionManager, type ClientConstructor, type ServiceClientClass, typ
 export type { CallOptions, PromiseClient, RequestStream, ResponseStream } from './clients/types.ts';
 export type { ConnectivityStateName } from './channels/connectivity.ts';
 export { loadProtos, PROTO_LOADER_OPTIONS } from './protos.ts';
-export { CallError, ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownServiceError, type ConfigProblem } from './errors.ts';
+export { CallError, ClosedError, ConfigError, ConnectError, GrpcClientError, UnknownServiceError, type ConfigProblem, type ConnectFailure } from './errors.ts';
 export { deadlineFrom, remainingMs, type DeadlineFromOptions, type IncomingCall } from './deadlines.ts';
 export { HealthCheckError, type HealthChange, type ServingStatus } from './health/monitor.ts';
 export type { ShutdownSignal } from './shutdown-signals.ts';

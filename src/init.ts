@@ -1,10 +1,11 @@
 // init(): config → connection manager → typed promise clients, in one call, with one shutdown() to undo it.
 import type { Client } from '@grpc/grpc-js';
+import { CONFIG_FILE_VARIABLE } from './config/env.ts';
 import { loadConfig } from './config/load.ts';
 import type { ConfigSource, GrpcClientsConfig } from './config/types.ts';
 import { ConnectionManager, type ServiceClientClass } from './channels/manager.ts';
 import type { PromiseClient } from './clients/types.ts';
-import { UnknownServiceError } from './errors.ts';
+import { ConfigError, ConnectError, UnknownServiceError } from './errors.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_SHUTDOWN_SIGNALS, handleShutdownSignals, type ShutdownSignal } from './shutdown-signals.ts';
 import { startTelemetry } from './telemetry/setup.ts';
@@ -45,8 +46,15 @@ export interface GrpcClients<R extends ClientRegistry> {
 
 export async function init<R extends ClientRegistry>(options: InitOptions<R>): Promise<GrpcClients<R>> {
   const env = options.env ?? process.env;
-  const source = options.config ?? env['GRPC_CLIENTS_CONFIG'];
-  if (source === undefined) throw new Error('init(): no config given and GRPC_CLIENTS_CONFIG is not set');
+  const source = options.config ?? (env[CONFIG_FILE_VARIABLE] || undefined);
+  if (source === undefined) {
+    throw new ConfigError('none given', [
+      {
+        path: CONFIG_FILE_VARIABLE,
+        reason: 'is not set and init() got no config: pass init({ config }) (a YAML/JSON file path or the config object) or set GRPC_CLIENTS_CONFIG to a file',
+      },
+    ]);
+  }
   const config = loadConfig(source, { env });
 
   const configured = config.services.map((service) => service.name);
@@ -66,9 +74,9 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   });
   telemetry?.watch(manager);
   for (const service of config.services) manager.register(service);
-  if (config.services.some((service) => service.health_check.enabled)) {
-    health = new HealthMonitor(manager, telemetry?.logger ?? options.logger);
-  }
+  // The SDK's own lines (connect failures, health changes) go where the call lines go: the app's logger if given.
+  const logger = telemetry?.logger ?? options.logger;
+  if (config.services.some((service) => service.health_check.enabled)) health = new HealthMonitor(manager, logger);
   let removeSignalHandlers: (() => void) | undefined;
   // No new calls and no more health reports, then the drain.
   const closeClients = () => {
@@ -82,6 +90,11 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   try {
     await manager.connectAll(config.services.filter((service) => service.connect === 'eager').map((service) => service.name));
   } catch (error) {
+    // Logged here once, per service, as the application may only print the rejection's first line.
+    for (const failure of error instanceof ConnectError ? error.failures : []) {
+      const { service, target, lastState, reason } = failure;
+      logger?.error('grpc connect failed', { service, target, last_state: lastState, reason });
+    }
     // Nothing was called yet, so nothing of this init() needs flushing: an unreachable collector (the
     // exporter retries for seconds) must not delay the connect error.
     await closeClients();

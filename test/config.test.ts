@@ -13,7 +13,7 @@ function problemsOf(source: Parameters<typeof loadConfig>[0], env: NodeJS.Proces
   try {
     loadConfig(source, { env });
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((problem) => `${problem.path}: ${problem.reason}`);
+    if (error instanceof ConfigError) return error.problems.map((problem) => `${problem.env ? `${problem.env} (${problem.path})` : problem.path}: ${problem.reason}`);
     throw error;
   }
   throw new Error('config was accepted');
@@ -65,7 +65,7 @@ test('durations accept ms, s, m and h', (t) => {
 test('message sizes accept bytes and KB/KiB/MB/MiB, and reject what is not a size', (t) => {
   const config = loadConfig(service({ max_receive_message_size: '8MiB', max_send_message_size: '512KB' }), { env: {} });
   t.deepEqual([config.services[0]!.max_receive_message_size, config.services[0]!.max_send_message_size], [8 * 1_048_576, 512_000]);
-  t.deepEqual(problemsOf(service({ max_receive_message_size: '8 parsecs' })), ['grpc_clients.services[0].max_receive_message_size: must be a byte size such as 4194304, "512KiB" or "4MiB": value was "8 parsecs"']);
+  t.deepEqual(problemsOf(service({ max_receive_message_size: '8 parsecs' })), ['grpc_clients.services[0].max_receive_message_size: "8 parsecs" is not a byte size such as 4194304, "512KiB" or "4MiB"']);
 });
 
 test('target URIs are accepted as addresses', (t) => {
@@ -95,24 +95,118 @@ test('duplicate service names are reported with both positions', (t) => {
   t.deepEqual(problems, ['grpc_clients.services[2].name: duplicate service name "a" (first at services[0])']);
 });
 
-test('unknown keys are reported at every level', (t) => {
-  const problems = problemsOf({ grpc_clients: { servics: [], services: [{ name: 'a', address: 'x:1', retyr: {}, tls: { enable: true } }] }, other: 1 } as never);
+test('unknown keys inside grpc_clients are reported at every level, with the nearest known key', (t) => {
+  const problems = problemsOf({ grpc_clients: { servics: [], services: [{ name: 'a', address: 'x:1', retyr: {}, tls: { enable: true }, colour: 'red' }] } } as never);
   t.deepEqual(problems.sort(), [
-    'grpc_clients.services[0].retyr: unknown key',
-    'grpc_clients.services[0].tls.enable: unknown key',
-    'grpc_clients.servics: unknown key',
-    'other: unknown key (only grpc_clients is read)',
+    'grpc_clients.services[0].colour: unknown key',
+    'grpc_clients.services[0].retyr: unknown key (did you mean retry?)',
+    'grpc_clients.services[0].tls.enable: unknown key (did you mean enabled?)',
+    'grpc_clients.servics: unknown key (did you mean services?)',
   ]);
 });
 
-test('negative and absurd durations are rejected with their bound', (t) => {
-  const problems = problemsOf(service({ timeout: '-5s', deadline: '48h', retry: { backoff: '20m' }, keepalive: { timeout: 'soon' } }));
+test("the application's own config file loads: its other sections are left alone", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'grpcclient-config-'));
+  writeFileSync(
+    join(dir, 'app.yaml'),
+    [
+      '# the config file of an application that also calls gRPC backends',
+      'server:',
+      '  port: 8080',
+      '  cors: { origins: ["https://shop.example"] }',
+      'log:',
+      '  level: debug',
+      'database:',
+      '  url: postgres://app@db:5432/shop',
+      '  pool: { min: 2, max: 10 }',
+      'grpc_clients:',
+      '  services:',
+      '    - name: book-service',
+      '      address: books.internal:9002',
+      '      retry: { max: 2 }',
+      'features: [recommendations]',
+    ].join('\n'),
+  );
+  const config = loadConfig(join(dir, 'app.yaml'), { env: {} });
+  t.deepEqual(config.services.map((entry) => [entry.name, entry.address, entry.retry.max]), [['book-service', 'books.internal:9002', 2]]);
+
+  writeFileSync(join(dir, 'typo.yaml'), 'server: { port: 8080 }\ngrpc_clients:\n  services:\n    - { name: book-service, address: "b:1", retry: { maxx: 2 } }\n');
+  t.deepEqual(problemsOf(join(dir, 'typo.yaml')), ['grpc_clients.services[0].retry.maxx: unknown key (did you mean max?)'], 'grpc_clients stays strict');
+});
+
+test('negative and absurd durations are rejected with their bound, showing the value as written', (t) => {
+  const problems = problemsOf(service({ timeout: '-5s', deadline: '48h', retry: { backoff: '20m' }, keepalive: { timeout: 'soon' }, idle_timeout: -5 }));
   t.deepEqual(problems, [
-    'grpc_clients.services[0].timeout: must not be negative: value was -5000',
-    'grpc_clients.services[0].deadline: must be at most 24h: value was 172800000',
-    'grpc_clients.services[0].retry.backoff: must be at most 10m: value was 1200000',
-    'grpc_clients.services[0].keepalive.timeout: must be a duration such as "100ms", "5s" or "1m": value was "soon"',
+    'grpc_clients.services[0].timeout: "-5s" must not be negative',
+    'grpc_clients.services[0].deadline: "48h" must be at most 24h',
+    'grpc_clients.services[0].idle_timeout: -5 must not be negative',
+    'grpc_clients.services[0].retry.backoff: "20m" must be at most 10m',
+    'grpc_clients.services[0].keepalive.timeout: "soon" is not a duration such as "100ms", "5s" or "1m"',
   ]);
+});
+
+test('backoff bounds that cross name both values as written', (t) => {
+  t.deepEqual(problemsOf(service({ retry: { backoff: '2s', max_backoff: '500ms' } })), ['grpc_clients.services[0].retry.max_backoff: "500ms" must not be below retry.backoff ("2s")']);
+  t.deepEqual(problemsOf(service({ reconnect: { max_backoff: '500ms' } })), ['grpc_clients.services[0].reconnect.max_backoff: "500ms" must not be below reconnect.initial_backoff (1s, the default)']);
+});
+
+test('numbers are whole: "3abc" is not 3, in the file or the environment', (t) => {
+  t.deepEqual(problemsOf(service({ retry: { max: '3abc', multiplier: '2x' } })), [
+    'grpc_clients.services[0].retry.max: "3abc" must be a whole number, 0 or more',
+    'grpc_clients.services[0].retry.multiplier: "2x" must be a number from 1 to 10',
+  ]);
+  t.deepEqual(problemsOf(service({}), { GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAX: '2.5' }), ['GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAX (grpc_clients.services[0].retry.max): "2.5" must be a whole number, 0 or more']);
+  const config = loadConfig(service({ retry: { max: '3' } }), { env: { GRPC_CLIENTS_BOOK_SERVICE_RETRY_MULTIPLIER: '1.5', GRPC_CLIENTS_BOOK_SERVICE_RETRY_TOKEN_RATIO: '0.5' } });
+  t.deepEqual([config.services[0]!.retry.max, config.services[0]!.retry.multiplier, config.services[0]!.retry.token_ratio], [3, 1.5, 0.5]);
+});
+
+test('a bad value from an environment variable is blamed on the variable, not the file', (t) => {
+  t.deepEqual(problemsOf(service({ timeout: '2s' }), { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT: 'abc', GRPC_CLIENTS_DRAIN_TIMEOUT: '-1s', GRPC_CLIENTS_BOOK_SERVICE_ADDRESS: 'books' }), [
+    'GRPC_CLIENTS_DRAIN_TIMEOUT (grpc_clients.drain_timeout): "-1s" must not be negative',
+    'GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT (grpc_clients.services[0].timeout): "abc" is not a duration such as "100ms", "5s" or "1m"',
+    'GRPC_CLIENTS_BOOK_SERVICE_ADDRESS (grpc_clients.services[0].address): "books" is not host:port (a port is required, e.g. localhost:9002)',
+  ]);
+  t.deepEqual(problemsOf(service({}), { GRPC_CLIENTS_BOOK_SERVICE_DEADLINE: '' }), [
+    'GRPC_CLIENTS_BOOK_SERVICE_DEADLINE (grpc_clients.services[0].deadline): "" is not a duration such as "100ms", "5s" or "1m"',
+  ], 'a variable set to nothing shows as ""');
+  const error = t.throws(() => loadConfig(service({}), { env: { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT: 'abc' } }), { instanceOf: ConfigError });
+  t.is(error.problems[0]!.env, 'GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT');
+  t.regex(error.message, /\n {2}GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT \(grpc_clients\.services\[0\]\.timeout\): "abc" is not a duration/);
+});
+
+test('an environment variable naming no field of its service is an error naming the closest field', (t) => {
+  t.deepEqual(problemsOf(service({}), { GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAXX: '2' }), [
+    'GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAXX (grpc_clients.services[0]): names no field of service "book-service"; closest: GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAX (retry.max)',
+  ]);
+});
+
+test('an environment variable naming no configured service is an error listing the configured ones', (t) => {
+  t.deepEqual(problemsOf(service({}), { GRPC_CLIENTS_PAYMENT_SERVICE_ADDRESS: 'pay:1' }), [
+    'GRPC_CLIENTS_PAYMENT_SERVICE_ADDRESS (grpc_clients.services): names no configured service and no process-wide field (configured: book-service (GRPC_CLIENTS_BOOK_SERVICE_…); overrides cannot add a service)',
+  ]);
+  t.regex(problemsOf(service({}), { GRPC_CLIENTS_TELEMETRY_LOGS_LEVL: 'debug' })[0]!, /^GRPC_CLIENTS_TELEMETRY_LOGS_LEVL \(grpc_clients\.services\): names no configured service .*; closest: GRPC_CLIENTS_TELEMETRY_LOGS_LEVEL$/);
+});
+
+test('service names with "_" and "-" are matched by the longest configured prefix', (t) => {
+  const two = { grpc_clients: { services: [{ name: 'book', address: 'a:1' }, { name: 'book-service', address: 'b:1' }] } };
+  const config = loadConfig(two, { env: { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT: '3s', GRPC_CLIENTS_BOOK_TIMEOUT: '4s' } });
+  t.deepEqual(config.services.map((entry) => entry.timeout), [4_000, 3_000]);
+  t.deepEqual(problemsOf(two, { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUTT: '3s' }), [
+    'GRPC_CLIENTS_BOOK_SERVICE_TIMEOUTT (grpc_clients.services[1]): names no field of service "book-service"; closest: GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT (timeout)',
+  ]);
+});
+
+test('a variable two services would both read is an error', (t) => {
+  const clash = { grpc_clients: { services: [{ name: 'book-service', address: 'a:1' }, { name: 'book_service', address: 'b:1' }] } };
+  t.notThrows(() => loadConfig(clash, { env: {} }));
+  t.deepEqual(problemsOf(clash, { GRPC_CLIENTS_BOOK_SERVICE_ADDRESS: 'c:1' }), [
+    'GRPC_CLIENTS_BOOK_SERVICE_ADDRESS (grpc_clients.services[0].address): sets grpc_clients.services[0].address and grpc_clients.services[1].address at once: rename a service so that their variable prefixes differ',
+  ]);
+});
+
+test('variables that are not ours are ignored, and GRPC_CLIENTS_CONFIG is allowed', (t) => {
+  const env = { GRPC_CLIENTS_CONFIG: '/etc/app/config.yaml', GRPC_CLIENT_TIMEOUT: 'x', MY_GRPC_CLIENTS_BOOK_SERVICE_X: 'y', grpc_clients_book_service_timeout: 'z', HOME: '/root' };
+  t.is(loadConfig(service({}), { env }).services[0]!.timeout, 5_000);
 });
 
 test('unreadable TLS files are reported with their resolved path', (t) => {
@@ -133,10 +227,10 @@ test('every problem of a config is reported at once', (t) => {
     },
   });
   t.deepEqual(problems, [
-    'grpc_clients.services[0].connect: must be one of the possible values: ["eager","lazy"]: value was "sometimes"',
+    'grpc_clients.services[0].connect: "sometimes" must be one of the possible values: ["eager","lazy"]',
     'grpc_clients.services[0].address: "localhost" is not host:port (a port is required, e.g. localhost:9002)',
     'grpc_clients.services[1].keepalive: must be an object',
-    'grpc_clients.services[1].load_balancing: must be one of the possible values: ["pick_first","round_robin"]: value was "random"',
+    'grpc_clients.services[1].load_balancing: "random" must be one of the possible values: ["pick_first","round_robin"]',
     'grpc_clients.services[2].name: is required: letters, digits, ".", "_" or "-"',
     'grpc_clients.services[1].name: duplicate service name "book-service" (first at services[0])',
   ]);

@@ -38,10 +38,10 @@ test('an installed copy of the package health-checks a backend with the health.p
       "import { init } from 'grpcclient';",
       `const services = [{ name: 'book-service', address: '${server.address}', connect: 'eager', health_check: { enabled: true } }];`,
       "try { await init({ config: { grpc_clients: { telemetry: { enabled: false }, services } }, clients: {}, env: {} }); console.log('init succeeded'); }",
-      'catch (error) { console.log(error.errors[0].name, error.errors[0].status); }',
+      'catch (error) { console.log(error.name, error.failures[0].cause.name, error.failures[0].cause.status); }',
       '',
     ].join('\n'),
   );
   const { stdout } = await promisify(execFile)(process.execPath, ['main.mjs'], { cwd: dir, encoding: 'utf8' });
-  t.is(stdout.trim(), 'HealthCheckError NOT_SERVING');
+  t.is(stdout.trim(), 'ConnectError HealthCheckError NOT_SERVING');
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { connectivityState, Metadata, status as Status } from '@grpc/grpc-js';
-import { ConnectError, ConnectionManager, init, loadConfig, UnknownServiceError, type ServiceConfig } from '../src/index.ts';
+import { ConfigError, ConnectError, ConnectionManager, init, loadConfig, UnknownServiceError, type ServiceConfig } from '../src/index.ts';
+import { captureLogger } from './helpers/logs.ts';
 import { BookService, OrderService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
 import { getBook, getBookError, streamBooks, TELEMETRY_OFF } from './helpers/calls.ts';
@@ -41,15 +42,66 @@ test('eager connect to a dead port fails within its timeout naming service, targ
   const started = Date.now();
   const error = await t.throwsAsync(
     init({ config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'eager', timeout: '500ms' }] } }, clients: { 'book-service': BookService }, env: TELEMETRY_OFF }),
+    { instanceOf: ConnectError },
   );
   const elapsed = Date.now() - started;
   t.true(elapsed < 500 + 2_500, `took ${elapsed}ms`);
-  const cause = (error as AggregateError).errors[0] as ConnectError;
-  t.true(cause instanceof ConnectError);
-  t.is(cause.service, 'book-service');
-  t.is(cause.target, `dns:///127.0.0.1:${port}`);
-  t.regex(cause.lastState, /TRANSIENT_FAILURE|CONNECTING|IDLE/);
-  t.regex(cause.message, new RegExp(`^book-service \\(dns:///127\\.0\\.0\\.1:${port}\\): not connected: not READY within 500ms; TCP connect to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED`));
+  t.is(error.service, 'book-service');
+  t.is(error.target, `dns:///127.0.0.1:${port}`);
+  t.regex(error.lastState!, /TRANSIENT_FAILURE|CONNECTING|IDLE/);
+  t.regex(error.failures[0]!.reason, new RegExp(`^not READY within 500ms; TCP connect to 127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED`));
+  t.regex(error.message, new RegExp(`^could not connect 1 of 1 service\\(s\\):\\n {2}book-service \\(dns:///127\\.0\\.0\\.1:${port}\\): not READY within 500ms; .*\\(last state [A-Z_]+\\)$`));
+});
+
+test('connectAll rejects with one ConnectError listing every failed service, one line each', async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  const [first, second] = [await deadPort(), await deadPort()];
+  const manager = new ConnectionManager();
+  t.teardown(() => manager.close(0));
+  manager.register(serviceConfig({ address: server.address }));
+  manager.register({ ...serviceConfig({ address: `127.0.0.1:${first}`, timeout: '300ms' }), name: 'order-service' });
+  manager.register({ ...serviceConfig({ address: `127.0.0.1:${second}`, timeout: '300ms' }), name: 'user-service' });
+
+  const error = await t.throwsAsync(manager.connectAll(), { instanceOf: ConnectError });
+  t.deepEqual(error.failures.map((failure) => [failure.service, failure.target]), [
+    ['order-service', `dns:///127.0.0.1:${first}`],
+    ['user-service', `dns:///127.0.0.1:${second}`],
+  ]);
+  t.true(error.failures.every((failure) => failure.cause instanceof Error && /ECONNREFUSED/.test(failure.reason)));
+  t.is(error.service, undefined, 'no single service to name: read failures');
+  const lines = error.message.split('\n');
+  t.is(lines[0], 'could not connect 2 of 3 service(s):');
+  t.regex(lines[1]!, new RegExp(`^ {2}order-service \\(dns:///127\\.0\\.0\\.1:${first}\\): not READY within 300ms; `));
+  t.regex(lines[2]!, new RegExp(`^ {2}user-service \\(dns:///127\\.0\\.0\\.1:${second}\\): not READY within 300ms; `));
+  t.is(lines.length, 3);
+  t.is(manager.state('book-service'), 'READY', 'the reachable service still connected');
+});
+
+test('a failed eager connect is logged once per failed service, at error, to the logger given to init()', async (t) => {
+  const port = await deadPort();
+  const { logger, lines } = captureLogger();
+  await t.throwsAsync(
+    init({
+      config: { grpc_clients: { services: [{ name: 'book-service', address: `127.0.0.1:${port}`, connect: 'eager', timeout: '300ms' }] } },
+      clients: { 'book-service': BookService },
+      env: TELEMETRY_OFF,
+      logger,
+    }),
+    { instanceOf: ConnectError },
+  );
+  t.is(lines.length, 1);
+  t.like(lines[0], { level: 'error', message: 'grpc connect failed', service: 'book-service', target: `dns:///127.0.0.1:${port}` });
+  t.regex(String(lines[0]!['reason']), /ECONNREFUSED/);
+});
+
+test('init() without config and without GRPC_CLIENTS_CONFIG is a ConfigError naming the variable', async (t) => {
+  for (const env of [TELEMETRY_OFF, { ...TELEMETRY_OFF, GRPC_CLIENTS_CONFIG: '' }]) {
+    const error = await t.throwsAsync(init({ clients: {}, env }), { instanceOf: ConfigError });
+    t.is(error.problems.length, 1);
+    t.is(error.problems[0]!.path, 'GRPC_CLIENTS_CONFIG');
+    t.regex(error.message, /^invalid grpcclient config \(none given\), 1 problem\(s\):\n {2}GRPC_CLIENTS_CONFIG: is not set and init\(\) got no config/);
+  }
 });
 
 test('lazy connect starts without the server and recovers when it comes up', async (t) => {

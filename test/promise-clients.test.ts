@@ -127,6 +127,7 @@ test('metadata goes out as given, and response headers and trailers are handed t
   t.teardown(shutdown);
   let headers: Metadata | undefined;
   let trailers: Metadata | undefined;
+  await clients.echo.echo({ text: 'x' }, { metadata: { 'x-tenant': 'acme' }, onHeaders: (h) => (headers = h), onTrailers: (m) => (trailers = m) });
   t.deepEqual(received?.get('x-tenant'), ['acme']);
   t.deepEqual(headers?.get('x-served-by'), ['replica-1']);
   t.deepEqual(trailers?.get('x-cost'), ['3']);

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { Channel, type Client, type ChannelCredentials, type ClientOptions, type ServiceDefinition } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
-import { ClosedError, ConnectError, UnknownServiceError } from '../errors.ts';
+import { ClosedError, ConnectError, GrpcClientError, UnknownServiceError } from '../errors.ts';
 import { InFlightCalls } from '../call/in-flight.ts';
 import type { CallScheduler } from '../call/scheduler.ts';
 import { ServiceCalls } from '../call/service-calls.ts';
@@ -51,7 +51,7 @@ export interface ConnectionManagerOptions {
   telemetryFor?: (service: RegisteredService) => CallTelemetry | undefined;
   /** Clock, timers and randomness of calls; tests pass their own. */
   scheduler?: CallScheduler;
-  /** Checks a freshly READY channel (the health check); a rejection fails connect(). */
+  /** Checks a freshly READY channel (the health check); a rejection fails connect() with its reason. */
   afterReady?: (service: RegisteredService) => Promise<void>;
   /** Default drain time of close(). */
   drainTimeoutMs?: number;
@@ -134,8 +134,9 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   }
 
   /**
-   * Opens the channel and waits for READY up to the service's timeout. Concurrent calls share one wait.
-   * Fails with a ConnectError naming the service, the target, the last state and, for TLS, the handshake error.
+   * Opens the channel and waits for READY up to the service's timeout, then runs its health check if one
+   * is configured. Concurrent calls share one wait. Rejects with a ConnectError of one failure: the
+   * service, the target, the last state and what broke (TCP, TLS, HTTP/2 or the health check's answer).
    */
   connect(name: string): Promise<Channel> {
     const service = this.service(name);
@@ -147,13 +148,15 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     return service.ready;
   }
 
-  /** Connects every service in parallel; rejects with an AggregateError of every failure. */
+  /** Connects the services in parallel; rejects with one ConnectError listing every service that failed. */
   async connectAll(names = this.serviceNames()): Promise<void> {
     const results = await Promise.allSettled(names.map((name) => this.connect(name)));
-    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
-    if (failures.length > 0) {
-      throw new AggregateError(failures, `${failures.length} of ${names.length} service(s) failed to connect:\n  ${failures.map((error) => error.message).join('\n  ')}`);
-    }
+    const failures = results.flatMap((result) => {
+      if (result.status === 'fulfilled') return [];
+      if (result.reason instanceof ConnectError) return result.reason.failures;
+      throw result.reason; // not a failure to connect but a bug: surface it as it is
+    });
+    if (failures.length > 0) throw new ConnectError(failures, names.length);
   }
 
   /** Current connectivity state of a service; IDLE before its channel is opened. */
@@ -204,17 +207,21 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   }
 
   private async waitUntilUsable(service: RegisteredService, channel: Channel): Promise<Channel> {
-    const { name, timeout } = service.config;
+    const failed = (lastState: ConnectivityStateName, reason: string, cause: unknown) =>
+      new ConnectError([{ service: service.config.name, target: service.target.canonical, lastState, reason, cause }]);
     try {
-      await waitForReady(channel, timeout);
+      await waitForReady(channel, service.config.timeout);
     } catch (error) {
       const lastState = error instanceof WaitError ? error.lastState : stateName(channel.getConnectivityState(false));
       const diagnosis = await diagnoseConnectFailure(service.config, service.target);
-      const reason = diagnosis ? `${(error as Error).message}; ${diagnosis}` : (error as Error).message;
-      throw new ConnectError(name, service.target.canonical, lastState, reason, { cause: error });
+      throw failed(lastState, diagnosis ? `${(error as Error).message}; ${diagnosis}` : (error as Error).message, error);
     }
-    await this.options.afterReady?.(service);
+    try {
+      await this.options.afterReady?.(service);
+    } catch (error) {
+      const reason = error instanceof GrpcClientError ? error.reason : (error as Error).message;
+      throw failed(stateName(channel.getConnectivityState(false)), reason, error);
+    }
     return channel;
   }
 }
-

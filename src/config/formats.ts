@@ -1,4 +1,5 @@
-// Convict formats for the value kinds our config uses; each coerces strings (files and env vars alike).
+// Convict formats for the value kinds our config uses; each coerces strings (files and env vars alike)
+// strictly: "3abc" is not 3. Reasons are worded to follow the value as written ("-5s" must not be negative).
 import convict from 'convict';
 import { status as Status } from '@grpc/grpc-js';
 import { formatDuration, parseByteSize, parseDuration } from './duration.ts';
@@ -13,10 +14,24 @@ function durationFormat(name: string, minMs: number, maxMs: number): convict.For
     coerce: (value: string) => parseDuration(value) ?? value,
     validate(value: unknown) {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new Error(`must be a duration such as "100ms", "5s" or "1m"`);
+        throw new Error(`is not a duration such as "100ms", "5s" or "1m"`);
       }
       if (value < minMs) throw new Error(value < 0 ? 'must not be negative' : `must be at least ${minMs}ms`);
       if (value > maxMs) throw new Error(`must be at most ${formatDuration(maxMs)}`);
+    },
+  };
+}
+
+/** A number written as digits only (convict's own coercion would read "3abc" as 3). */
+function strictNumber(value: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+}
+
+function numberFormat(accepts: (value: number) => boolean, requirement: string): convict.Format {
+  return {
+    coerce: strictNumber,
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !accepts(value)) throw new Error(requirement);
     },
   };
 }
@@ -28,11 +43,15 @@ export function registerFormats(): void {
     duration: durationFormat('duration', 0, MAX_DURATION_MS),
     'positive-duration': durationFormat('positive-duration', 1, MAX_DURATION_MS),
     'wait-duration': durationFormat('wait-duration', 1, MAX_WAIT_MS),
+    count: numberFormat((value) => Number.isInteger(value) && value >= 0, 'must be a whole number, 0 or more'),
+    'backoff-multiplier': numberFormat((value) => value >= 1 && value <= 10, 'must be a number from 1 to 10'),
+    'retry-tokens': numberFormat((value) => value > 0 && value <= 1000, 'must be a number in (0, 1000]'),
+    'positive-number': numberFormat((value) => value > 0, 'must be a number greater than 0'),
     'byte-size': {
       coerce: (value: string) => parseByteSize(value) ?? value,
       validate(value: unknown) {
         if (typeof value !== 'number' || !Number.isInteger(value)) {
-          throw new Error(`must be a byte size such as 4194304, "512KiB" or "4MiB"`);
+          throw new Error(`is not a byte size such as 4194304, "512KiB" or "4MiB"`);
         }
         if (value < -1) throw new Error('must be -1 (unlimited) or a positive size');
       },
@@ -48,7 +67,7 @@ export function registerFormats(): void {
       validate(value: unknown) {
         if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty list of gRPC status code names');
         const unknown = value.filter((code) => typeof code !== 'string' || !STATUS_NAMES.includes(code.toUpperCase()));
-        if (unknown.length > 0) throw new Error(`unknown status code(s) ${unknown.join(', ')}; known: ${STATUS_NAMES.join(', ')}`);
+        if (unknown.length > 0) throw new Error(`has unknown status code(s) ${unknown.join(', ')}; known: ${STATUS_NAMES.join(', ')}`);
       },
     },
     'string-list': {

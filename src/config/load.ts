@@ -1,12 +1,15 @@
 // Loads grpc_clients config from a YAML/JSON file or an object, applies env overrides and defaults,
-// and validates it with convict, collecting every problem before failing.
+// and validates it with convict, collecting every problem (file and environment alike) before failing.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { extname, isAbsolute, resolve, dirname } from 'node:path';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
 import { parseTarget } from '../channels/target.ts';
+import { formatDuration } from './duration.ts';
+import { environmentProblems } from './env.ts';
 import { registerFormats } from './formats.ts';
+import { fieldProblem, validateSection, writtenValue, type Section } from './problems.ts';
 import { globalSchema, serviceEnvPrefix, serviceSchema } from './schema.ts';
 import type { ConfigSource, GrpcClientsConfig, ServiceConfig } from './types.ts';
 
@@ -17,24 +20,24 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Loads and validates a config; throws ConfigError listing every problem. Relative TLS paths resolve from the file's folder. */
+/**
+ * Loads and validates a config; throws ConfigError listing every problem. Only the grpc_clients section is
+ * read: the document may be the application's own config file with sections of its own (server:, log:, …).
+ * Relative TLS paths resolve from the file's folder.
+ */
 export function loadConfig(source: ConfigSource, options: LoadOptions = {}): GrpcClientsConfig {
   const env = options.env ?? process.env;
   const { document, label, baseDir } = readSource(source);
   const problems: ConfigProblem[] = [];
 
-  const root = asRecord(document);
-  const section = asRecord(root?.['grpc_clients']);
-  if (!root || !section) {
+  const section = asRecord(asRecord(document)?.['grpc_clients']);
+  if (!section) {
     throw new ConfigError(label, [{ path: 'grpc_clients', reason: 'is required: the document must have a grpc_clients section' }]);
-  }
-  for (const key of Object.keys(root)) {
-    if (key !== 'grpc_clients') problems.push({ path: key, reason: 'unknown key (only grpc_clients is read)' });
   }
 
   const globalConfig = convict(globalSchema, { env, args: [] });
   globalConfig.load({ grpc_clients: { ...section, services: [] } });
-  problems.push(...validateWithConvict(globalConfig, ''));
+  problems.push(...validateSection(globalConfig, { schema: globalSchema, written: { grpc_clients: section }, prefix: '', env }));
 
   const rawServices = section['services'];
   const services: ServiceConfig[] = [];
@@ -42,12 +45,12 @@ export function loadConfig(source: ConfigSource, options: LoadOptions = {}): Grp
     problems.push({ path: 'grpc_clients.services', reason: 'must be a non-empty list of services' });
   } else {
     rawServices.forEach((raw, index) => {
-      const path = `grpc_clients.services[${index}]`;
-      const service = loadService(raw, path, env, baseDir, problems);
+      const service = loadService(raw, `grpc_clients.services[${index}].`, env, baseDir, problems);
       if (service) services.push(service);
     });
     problems.push(...duplicateNames(rawServices));
   }
+  problems.push(...environmentProblems(env, Array.isArray(rawServices) ? serviceNames(rawServices) : []));
 
   if (problems.length > 0) throw new ConfigError(label, problems);
   const { drain_timeout, telemetry } = globalConfig.getProperties().grpc_clients;
@@ -71,7 +74,8 @@ function readSource(source: ConfigSource): { document: unknown; label: string; b
   }
 }
 
-function loadService(raw: unknown, path: string, env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[]): ServiceConfig | undefined {
+function loadService(raw: unknown, prefix: string, env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[]): ServiceConfig | undefined {
+  const path = prefix.slice(0, -1);
   const entry = asRecord(raw);
   if (!entry) {
     problems.push({ path, reason: 'must be an object with at least name and address' });
@@ -80,48 +84,51 @@ function loadService(raw: unknown, path: string, env: NodeJS.ProcessEnv, baseDir
   const before = problems.length;
   const name = typeof entry['name'] === 'string' ? entry['name'] : '';
   const schema = serviceSchema(serviceEnvPrefix(name));
-  const sections = Object.keys(schema).filter((key) => !('doc' in schema[key as keyof typeof schema]));
+  const section: Section = { schema, written: entry, prefix, env };
+  const subsections = Object.keys(schema).filter((key) => !('doc' in schema[key as keyof typeof schema]));
   const wellShaped = { ...entry };
-  for (const key of sections) {
+  for (const key of subsections) {
     if (key in entry && !asRecord(entry[key])) {
-      problems.push({ path: `${path}.${key}`, reason: 'must be an object' });
+      problems.push({ path: prefix + key, reason: 'must be an object' });
       delete wellShaped[key];
     }
   }
   const config = convict(schema, { env, args: [] });
   config.load(wellShaped);
-  problems.push(...validateWithConvict(config, `${path}.`));
+  problems.push(...validateSection(config, section));
 
   // Cross-field checks run even when a field failed above, so one pass reports everything.
+  const invalid = (field: string) => problems.some((problem) => problem.path === prefix + field);
   const service = config.getProperties() as ServiceConfig;
-  if (typeof service.address === 'string' && !problems.some((problem) => problem.path === `${path}.address`)) {
+  if (typeof service.address === 'string' && !invalid('address')) {
     try {
       parseTarget(service.address);
     } catch (error) {
-      problems.push({ path: `${path}.address`, reason: (error as Error).message });
+      problems.push(fieldProblem(section, 'address', (error as Error).message, { showValue: false }));
     }
   }
-  service.tls = { ...service.tls, ...resolveTlsFiles(service, path, baseDir, problems) };
-  const invalid = (field: string) => problems.some((problem) => problem.path === `${path}.${field}`);
-  if (!invalid('retry.backoff') && service.retry.max_backoff < service.retry.backoff) {
-    problems.push({ path: `${path}.retry.max_backoff`, reason: `must not be below retry.backoff (${service.retry.backoff}ms)` });
-  }
+  service.tls = { ...service.tls, ...resolveTlsFiles(service, section, baseDir, problems) };
   if (service.hedging.max_attempts > 1 && service.hedging.methods.length === 0 && service.retry.max > 0) {
-    problems.push({ path: `${path}.hedging.methods`, reason: 'a method has retry or hedging, not both (gRFC A6): list the hedged methods here, or set retry.max to 0' });
+    problems.push(fieldProblem(section, 'hedging.methods', 'a method has retry or hedging, not both (gRFC A6): list the hedged methods here, or set retry.max to 0'));
   }
-  if (!invalid('reconnect.initial_backoff') && service.reconnect.max_backoff < service.reconnect.initial_backoff) {
-    problems.push({ path: `${path}.reconnect.max_backoff`, reason: 'must not be below reconnect.initial_backoff' });
+  const bounds = [['retry', 'max_backoff', 'backoff'], ['reconnect', 'max_backoff', 'initial_backoff']] as const;
+  for (const [group, upper, lower] of bounds) {
+    const values = service[group] as unknown as Record<string, number>;
+    if (invalid(`${group}.${upper}`) || invalid(`${group}.${lower}`) || values[upper]! >= values[lower]!) continue;
+    const { value } = writtenValue(section, `${group}.${lower}`);
+    const shown = value === undefined ? `${formatDuration(values[lower]!)}, the default` : JSON.stringify(value);
+    problems.push(fieldProblem(section, `${group}.${upper}`, `must not be below ${group}.${lower} (${shown})`));
   }
   return problems.length === before ? service : undefined;
 }
 
 /** Checks the TLS files exist and are readable, and returns them as absolute paths. */
-function resolveTlsFiles(service: ServiceConfig, path: string, baseDir: string, problems: ConfigProblem[]) {
+function resolveTlsFiles(service: ServiceConfig, section: Section, baseDir: string, problems: ConfigProblem[]) {
   const { tls } = service;
   const files = { ca_file: tls.ca_file, cert_file: tls.cert_file, key_file: tls.key_file };
   if (tls.enabled !== true) return files;
   if (Boolean(tls.cert_file) !== Boolean(tls.key_file)) {
-    problems.push({ path: `${path}.tls`, reason: 'cert_file and key_file go together (mutual TLS needs both)' });
+    problems.push({ path: `${section.prefix}tls`, reason: 'cert_file and key_file go together (mutual TLS needs both)' });
   }
   for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
     if (!files[key]) continue;
@@ -130,7 +137,8 @@ function resolveTlsFiles(service: ServiceConfig, path: string, baseDir: string, 
       accessSync(absolute, constants.R_OK);
       files[key] = absolute;
     } catch (error) {
-      problems.push({ path: `${path}.tls.${key}`, reason: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? ''} ${absolute}`.replace('  ', ' ') });
+      const reason = `cannot be read: ${(error as NodeJS.ErrnoException).code ?? ''} ${absolute}`.replace('  ', ' ');
+      problems.push(fieldProblem(section, `tls.${key}`, reason, { showValue: false }));
     }
   }
   return files;
@@ -149,24 +157,15 @@ function duplicateNames(rawServices: unknown[]): ConfigProblem[] {
   return problems;
 }
 
-/** Runs convict's strict validation and turns its newline-joined message into path/reason pairs. */
-function validateWithConvict(config: { validate(options: { allowed: 'strict' }): unknown }, prefix: string): ConfigProblem[] {
-  try {
-    config.validate({ allowed: 'strict' });
-    return [];
-  } catch (error) {
-    return (error as Error).message.split('\n').filter(Boolean).map((line) => toProblem(line, prefix));
-  }
-}
-
-function toProblem(line: string, prefix: string): ConfigProblem {
-  const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
-  if (undeclared) return { path: prefix + undeclared[1], reason: 'unknown key' };
-  const missing = /^configuration param '(.+)' missing from config/.exec(line);
-  if (missing) return { path: prefix + missing[1], reason: 'must be an object' };
-  const separator = line.indexOf(': ');
-  if (separator < 0) return { path: prefix.replace(/\.$/, ''), reason: line };
-  return { path: prefix + line.slice(0, separator), reason: line.slice(separator + 2).trim() };
+/** Each entry's name by position for the environment check; undefined where missing or repeated. */
+function serviceNames(rawServices: unknown[]): (string | undefined)[] {
+  const seen = new Set<string>();
+  return rawServices.map((raw) => {
+    const name = asRecord(raw)?.['name'];
+    if (typeof name !== 'string' || name === '' || seen.has(name)) return undefined;
+    seen.add(name);
+    return name;
+  });
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

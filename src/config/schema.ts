@@ -7,6 +7,22 @@ export function serviceEnvPrefix(serviceName: string): string {
   return `GRPC_CLIENTS_${serviceName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
 }
 
+/** A field of a schema: what convict reads (doc, format, default, env). */
+export interface SchemaLeaf {
+  doc: string;
+  default: unknown;
+  format: unknown;
+  env?: string;
+}
+
+/** Every field of a schema (or of one of its sections) with its dotted path, in declaration order. */
+export function schemaLeaves(node: object, path = ''): Array<[string, SchemaLeaf]> {
+  return Object.entries(node).flatMap(([key, value]) => {
+    const fieldPath = path ? `${path}.${key}` : key;
+    return 'doc' in value ? [[fieldPath, value as SchemaLeaf] as [string, SchemaLeaf]] : schemaLeaves(value as object, fieldPath);
+  });
+}
+
 /** The convict schema of one `grpc_clients.services[]` entry, with env names bound to that service. */
 export function serviceSchema(envPrefix: string) {
   const env = (path: string) => envPrefix + path.toUpperCase().replace(/\./g, '_');
@@ -14,9 +30,8 @@ export function serviceSchema(envPrefix: string) {
     name: {
       doc: 'Logical name of the backend; the key for typed clients, logs and the grpcclient.service metric attribute.',
       format: (value: unknown) => {
-        if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
-          throw new Error('is required: letters, digits, ".", "_" or "-"');
-        }
+        if (typeof value !== 'string' || value === '') throw new Error('is required: letters, digits, ".", "_" or "-"');
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new Error('must be letters, digits, ".", "_" or "-", starting with a letter or digit');
       },
       default: '',
     },
@@ -77,7 +92,7 @@ export function serviceSchema(envPrefix: string) {
     retry: {
       max: {
         doc: 'Retries after the first attempt (gRFC A6 maxAttempts = max + 1, capped at 5 attempts). 0 disables retries, the gRPC default.',
-        format: 'nat',
+        format: 'count',
         default: 0,
         env: env('retry.max'),
       },
@@ -101,9 +116,7 @@ export function serviceSchema(envPrefix: string) {
       },
       multiplier: {
         doc: 'Backoff growth per retry (A6 backoffMultiplier).',
-        format: (value: unknown) => {
-          if (typeof value !== 'number' || !(value >= 1 && value <= 10)) throw new Error('must be a number from 1 to 10');
-        },
+        format: 'backoff-multiplier',
         default: 2,
         env: env('retry.multiplier'),
       },
@@ -121,17 +134,13 @@ export function serviceSchema(envPrefix: string) {
       },
       max_tokens: {
         doc: 'Retry throttling bucket size per target (A6 retryThrottling.maxTokens, 1-1000); retries stop while tokens <= max_tokens/2.',
-        format: (value: unknown) => {
-          if (typeof value !== 'number' || !(value > 0 && value <= 1000)) throw new Error('must be a number in (0, 1000]');
-        },
+        format: 'retry-tokens',
         default: 10,
         env: env('retry.max_tokens'),
       },
       token_ratio: {
         doc: 'Tokens a successful call gives back (A6 retryThrottling.tokenRatio).',
-        format: (value: unknown) => {
-          if (typeof value !== 'number' || !(value > 0)) throw new Error('must be a number greater than 0');
-        },
+        format: 'positive-number',
         default: 0.1,
         env: env('retry.token_ratio'),
       },

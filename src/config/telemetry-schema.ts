@@ -70,8 +70,8 @@ export const telemetrySchema = {
   },
   logs: {
     level: {
-      doc: 'winston level of the SDK logger: error, warn, info, debug.',
-      format: ['error', 'warn', 'info', 'debug'],
+      doc: 'winston level of the SDK logger: silent (no lines at all), error, warn, info, debug.',
+      format: ['silent', 'error', 'warn', 'info', 'debug'],
       default: 'info',
       env: 'GRPC_CLIENTS_TELEMETRY_LOGS_LEVEL',
     },

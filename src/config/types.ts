@@ -63,7 +63,7 @@ export interface TelemetryConfig {
     endpoint: string;
     export_interval: number;
   };
-  logs: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
+  logs: { level: 'silent' | 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   legacy_trace_header: boolean;
   redact_metadata: string[];
 }
@@ -77,5 +77,8 @@ export interface GrpcClientsConfig {
 /** A service entry as written in a file or object, before defaults and validation. */
 export type ServiceConfigInput = Record<string, unknown>;
 
-/** What init() and loadConfig() accept: a file path, or the parsed document itself. */
-export type ConfigSource = string | { grpc_clients: { services: ServiceConfigInput[]; [key: string]: unknown } };
+/**
+ * What init() and loadConfig() accept: a file path, or the parsed document itself. Only grpc_clients is
+ * read; other top-level keys are the application's own sections and are left alone.
+ */
+export type ConfigSource = string | { grpc_clients: { services: ServiceConfigInput[]; [key: string]: unknown }; [section: string]: unknown };

@@ -37,6 +37,8 @@ export class HealthMonitor {
   private readonly clients = new Map<string, HealthClient>();
   private readonly watches = new Map<string, ClientReadableStream<{ status: ServingStatus }>>();
   private readonly statuses = new Map<string, ServingStatus>();
+  /** Services whose server answered Watch with UNIMPLEMENTED: never asked again. */
+  private readonly withoutWatch = new Set<string>();
   private stopped = false;
 
   /** Reports every change as a `health` event on the manager and a log line. */
@@ -45,7 +47,7 @@ export class HealthMonitor {
     this.logger = logger;
     // Lazy services (and reconnects) start or resume their watch whenever the channel is READY again.
     manager.on('state', ({ service, current }) => {
-      if (current === 'READY' && this.manager.service(service).config.health_check.enabled) this.watch(this.manager.service(service));
+      if (current === 'READY' && checked(this.manager.service(service))) this.watch(this.manager.service(service));
     });
   }
 
@@ -54,8 +56,12 @@ export class HealthMonitor {
     return this.statuses.get(name);
   }
 
-  /** One Check with the service's connect timeout; resolves when SERVING, else rejects with a HealthCheckError. */
+  /**
+   * One Check with the service's connect timeout; resolves when SERVING, else rejects with a HealthCheckError.
+   * Resolves at once for a service without health_check.enabled: its server need not implement grpc.health.v1.
+   */
   async check(service: RegisteredService): Promise<void> {
+    if (!checked(service)) return;
     const { timeout, health_check } = service.config;
     const response = await new Promise<{ status: ServingStatus }>((resolve, reject) => {
       this.client(service).check({ service: health_check.service }, { deadline: Date.now() + timeout }, (error, result) => {
@@ -79,19 +85,20 @@ export class HealthMonitor {
 
   private watch(service: RegisteredService): void {
     const name = service.config.name;
-    if (this.stopped || this.watches.has(name)) return;
+    if (this.stopped || this.watches.has(name) || this.withoutWatch.has(name)) return;
     const stream = this.client(service).watch({ service: service.config.health_check.service });
     this.watches.set(name, stream);
     stream.on('data', (response: { status: ServingStatus }) => this.update(service, response.status));
+    // Any end (connection lost, server restart) is resumed by the next READY; but a server without Watch
+    // keeps the connect-time Check's status, and is not asked again on every reconnect.
+    const ended = () => {
+      if (this.watches.get(name) === stream) this.watches.delete(name);
+    };
     stream.on('error', (error: ServiceError) => {
-      if (this.watches.get(name) === stream) this.watches.delete(name);
-      // A server without Watch keeps only the connect-time Check; any other end (connection lost,
-      // server restart) is resumed by the next READY.
-      if (error.code === Status.UNIMPLEMENTED) this.watches.set(name, stream);
+      if (error.code === Status.UNIMPLEMENTED) this.withoutWatch.add(name);
+      ended();
     });
-    stream.on('end', () => {
-      if (this.watches.get(name) === stream) this.watches.delete(name);
-    });
+    stream.on('end', ended);
   }
 
   private update(service: RegisteredService, current: ServingStatus): void {
@@ -122,6 +129,11 @@ export class HealthMonitor {
     }
     return client;
   }
+}
+
+/** Health checking is per service, opt-in. */
+function checked(service: RegisteredService): boolean {
+  return service.config.health_check.enabled;
 }
 
 function describe(healthService: string): string {

@@ -23,13 +23,17 @@ export interface SdkLoggerOptions {
   serviceName?: string;
 }
 
+/** The SDK's own logger, used when the application passes none to init({ logger }). */
 export function createSdkLogger(config: TelemetryConfig['logs'], options: SdkLoggerOptions = {}): winston.Logger {
   const render =
     config.format === 'json'
       ? winston.format.json()
       : winston.format.printf(({ level, message, timestamp, ...fields }) => `${String(timestamp)} ${level} ${String(message)} ${JSON.stringify(fields)}`);
+  const silent = config.level === 'silent';
   return winston.createLogger({
-    level: config.level,
+    // silent is winston's own switch, not a level; 'error' also keeps isLevelEnabled() false for the rest.
+    level: silent ? 'error' : config.level,
+    silent,
     // The trace fields are read when the line is formatted; winston formats synchronously inside log().
     format: winston.format.combine(traceContextFormat(), winston.format.timestamp(), render),
     defaultMeta: options.serviceName ? { 'service.name': options.serviceName } : {},

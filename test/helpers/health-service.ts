@@ -1,5 +1,7 @@
 // A grpc.health.v1.Health implementation whose answers a test sets: Check answers the current status,
-// Watch streams every change (as the gRPC health protocol specifies).
+// Watch streams every change (as the gRPC health protocol specifies), or answers UNIMPLEMENTED as a
+// server that implements only Check does.
+import { EventEmitter } from 'node:events';
 import { status as Status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { HealthHandlers } from '../../protos/gen/grpc/health/v1/Health.ts';
 import type { HealthCheckResponse } from '../../protos/gen/grpc/health/v1/HealthCheckResponse.ts';
@@ -7,13 +9,23 @@ import { protos } from './protos.ts';
 
 type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
-export class TestHealthService {
+export interface TestHealthOptions {
+  /** false: Watch answers UNIMPLEMENTED, what grpc-js sends for a method a server does not implement. */
+  watch?: boolean;
+}
+
+export class TestHealthService extends EventEmitter<{ watch: [] }> {
   private readonly statuses = new Map<string, ServingStatus>();
   private readonly watchers = new Set<{ service: string; call: ServerWritableStream<{ service: string }, HealthCheckResponse> }>();
+  private readonly implementsWatch: boolean;
   /** Checks answered so far. */
   checks = 0;
+  /** Watch calls received so far (each also emits 'watch'). */
+  watches = 0;
 
-  constructor(initial: Record<string, ServingStatus> = { '': 'SERVING' }) {
+  constructor(initial: Record<string, ServingStatus> = { '': 'SERVING' }, options: TestHealthOptions = {}) {
+    super();
+    this.implementsWatch = options.watch ?? true;
     for (const [service, status] of Object.entries(initial)) this.statuses.set(service, status);
   }
 
@@ -32,6 +44,9 @@ export class TestHealthService {
         callback(null, { status });
       },
       Watch: (call) => {
+        this.watches += 1;
+        this.emit('watch');
+        if (!this.implementsWatch) return void call.emit('error', { code: Status.UNIMPLEMENTED, details: 'Method not found: grpc.health.v1.Health/Watch' });
         const watcher = { service: call.request.service, call };
         this.watchers.add(watcher);
         call.on('cancelled', () => this.watchers.delete(watcher));
