@@ -2,7 +2,7 @@
 // demo and returns data, with book-service failing and dropping off for a moment so that the retry
 // and connection-event panels have something to show.
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
@@ -28,10 +28,11 @@ function asPromQL(expr: string): string {
 }
 
 test('every dashboard query returns data from a real Prometheus scraping the demo', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-'));
   const demo = await startDemo({
     ports: { 'api-gateway': 0, 'user-service': 0, 'book-service': 0, 'order-service': 0 },
     metricsPorts: await demoMetricsPorts(),
-    logDir: mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-')),
+    logDir,
   });
   const prometheus = await startPrometheus(Object.fromEntries(Object.entries(demo.metricsUrls).map(([job, url]) => [job, url!])));
   const traffic = steadyTraffic(demo.gatewayUrl, 40);
@@ -39,6 +40,7 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
     await traffic.stop();
     await prometheus.stop();
     await demo.stop();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   const book = demo.processes['book-service'];
