@@ -5,7 +5,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status as Status } from '@grpc/grpc-js';
+import { connectivityState, status as Status } from '@grpc/grpc-js';
 import { startDemo } from '../demo/orchestrator/demo.ts';
 import { steadyTraffic } from '../demo/orchestrator/traffic.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
@@ -71,4 +71,10 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
   t.deepEqual(callers.map((series) => series.metric['job']).sort(), ['api-gateway', 'order-service', 'user-service']);
   const lost = await prometheus.query('sum(grpc_subchannel_disconnections_total{grpcclient_service="book-service"})');
   t.true(Number(lost[0]?.value[1]) >= 1);
+  // The channel-state timeline has one row per channel, valued gRPC's state number: the gateway's
+  // channel to user-service is READY (2, which the panel's value mapping shows green).
+  const timeline = dashboard.panels.find((panel) => panel.title === 'Channel state over time')!;
+  const rows = await prometheus.query(asPromQL(timeline.targets[0]!.expr));
+  const gateway = rows.filter((row) => row.metric['job'] === 'api-gateway' && row.metric['grpcclient_service'] === 'user-service');
+  t.deepEqual(gateway.map((row) => row.value[1]), [String(connectivityState.READY)]);
 });
