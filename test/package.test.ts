@@ -79,6 +79,25 @@ test('npm pack of a clean checkout ships the built JavaScript and declarations o
   t.deepEqual([...tarballFiles].sort(), expected.sort());
 });
 
+test('no shipped file points at a source map or a source the package does not ship', (t) => {
+  const installed = join(project, 'node_modules', pkg.name);
+  const shipped = new Set(tarballFiles);
+  const dangling: string[] = [];
+  for (const file of tarballFiles) {
+    const text = readFileSync(join(installed, file), 'utf8');
+    for (const [, url] of text.matchAll(/[#@] sourceMappingURL=(\S+)/g)) {
+      if (!url!.startsWith('data:') && !shipped.has(join(dirname(file), url!))) dangling.push(`${file} → ${url}`);
+    }
+    if (file.endsWith('.map')) {
+      const map = JSON.parse(text) as { sources: string[]; sourcesContent?: unknown[] };
+      for (const [index, source] of map.sources.entries()) {
+        if (!map.sourcesContent?.[index] && !shipped.has(join(dirname(file), source))) dangling.push(`${file} → ${source}`);
+      }
+    }
+  }
+  t.deepEqual(dangling, []);
+});
+
 test('the installed package and its dependencies are copies in the project, not links into this repository', (t) => {
   const modules = join(project, 'node_modules');
   const entries = readdirSync(modules).flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => join(name, inner)) : [name]));
