@@ -119,6 +119,14 @@ test('the Dockerfile runs the sources it copies, on the Node line the package su
   for (const service of SERVICES) t.true(exposed.includes(DEFAULT_PORTS[service]));
 });
 
+test('the Dockerfile installs runtime dependencies without the prepare build, which needs the dev tools it omits', (t) => {
+  const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+  t.regex(scripts['prepare'] ?? '', /npm run build/, 'packing and git installs build dist/');
+  const install = /^RUN (npm ci .*)$/m.exec(read('Dockerfile'))![1]!.split(/\s+/);
+  t.true(install.includes('--omit=dev'));
+  t.true(install.includes('--ignore-scripts'), 'npm ci would run prepare → tsc, which --omit=dev does not install');
+});
+
 /** The collector's prometheus exporter labels for one resource: job and instance always, every attribute if converted. */
 function exportedResourceLabels(attributes: Record<string, unknown>): Record<string, unknown> {
   let remaining = { ...attributes };
