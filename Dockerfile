@@ -5,7 +5,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 # Runtime dependencies only: the services need the SDK's dependencies, not the test and build tools.
-RUN npm ci --omit=dev --no-audit --no-fund
+# --ignore-scripts: the package's prepare script builds dist/ for packing, which needs the dev tools;
+# the services run the TypeScript sources, not dist/ (no dependency needs an install script).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY protos ./protos
 COPY demo ./demo

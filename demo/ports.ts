@@ -25,9 +25,24 @@ export const DEFAULT_METRICS_PORTS: Partial<Record<DemoService, number>> = {
   'order-service': 9466,
 };
 
+const envKey = (service: DemoService) => service.toUpperCase().replace(/-/g, '_');
+
+/** The env variable `npm run demo` reads for a service's port (demo/run.ts), e.g. DEMO_BOOK_SERVICE_PORT. */
+export function portEnv(service: DemoService): string {
+  return `DEMO_${envKey(service)}_PORT`;
+}
+
+/** The env variable `npm run demo` reads for a caller's Prometheus port, e.g. DEMO_API_GATEWAY_METRICS_PORT. */
+export function metricsPortEnv(service: DemoService): string {
+  return `DEMO_${envKey(service)}_METRICS_PORT`;
+}
+
+/** The env variable `npm run demo` reads for the port of its local OTLP span receiver. */
+export const OTLP_PORT_ENV = 'DEMO_OTLP_PORT';
+
 /** The env variable grpcclient reads for the address of a service it calls. */
 export function addressEnv(service: DemoService): string {
-  return `GRPC_CLIENTS_${service.toUpperCase().replace(/-/g, '_')}_ADDRESS`;
+  return `GRPC_CLIENTS_${envKey(service)}_ADDRESS`;
 }
 
 /** The port this process listens on: env PORT, else its default. */

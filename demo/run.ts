@@ -4,10 +4,13 @@
 //
 // Ports: DEMO_<SERVICE>_PORT and DEMO_<SERVICE>_METRICS_PORT (e.g. DEMO_API_GATEWAY_PORT=0 for any
 // free port), DEMO_OTLP_PORT for the local span receiver; DEMO_CHAOS_PHASE_MS sets the chaos pace.
+// Each run logs into a new folder under the system temp directory, printed first.
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SERVICES, type DemoService } from './ports.ts';
+import { metricsPortEnv, OTLP_PORT_ENV, portEnv, SERVICES, type DemoService } from './ports.ts';
 import { chaosPhases } from './orchestrator/chaos.ts';
-import { startDemo, type Demo } from './orchestrator/demo.ts';
+import { newLogDir, startDemo, type Demo } from './orchestrator/demo.ts';
+import { PortInUseError } from './orchestrator/port-check.ts';
 import { SPAN_KIND } from './orchestrator/otlp-receiver.ts';
 import { renderTable, scrape } from './orchestrator/metrics-table.ts';
 import { send, sendRounds, SHOWCASE, steadyTraffic } from './orchestrator/traffic.ts';
@@ -16,18 +19,25 @@ import { renderWaterfall } from './orchestrator/waterfall.ts';
 const { values: args } = parseArgs({ options: { chaos: { type: 'boolean', default: false } } });
 const env = process.env;
 const envPort = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : Number(env[name]));
-const envKey = (service: DemoService) => service.toUpperCase().replace(/-/g, '_');
-const pick = (suffix: string) =>
+const pick = (envName: (service: DemoService) => string) =>
   Object.fromEntries(SERVICES.flatMap((service) => {
-    const port = envPort(`DEMO_${envKey(service)}_${suffix}`);
+    const port = envPort(envName(service));
     return port === undefined ? [] : [[service, port]];
   })) as Partial<Record<DemoService, number>>;
 
 const say = (text = '') => process.stdout.write(`${text}\n`);
 
+const logDir = newLogDir();
+say(`Logs of this run: ${logDir}`);
 say('Starting book-service, order-service, user-service and api-gateway ...');
-const otlpPort = envPort('DEMO_OTLP_PORT');
-const demo: Demo = await startDemo({ ports: pick('PORT'), metricsPorts: pick('METRICS_PORT'), ...(otlpPort === undefined ? {} : { otlpPort }) });
+const otlpPort = envPort(OTLP_PORT_ENV);
+const demo: Demo = await startDemo({ ports: pick(portEnv), metricsPorts: pick(metricsPortEnv), logDir, ...(otlpPort === undefined ? {} : { otlpPort }) }).catch((error: unknown) => {
+  if (!(error instanceof PortInUseError)) throw error;
+  // Nothing started and nothing was logged: one line that says what to change, no stack trace.
+  rmSync(logDir, { recursive: true, force: true });
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+});
 let stopping = false;
 let background: ReturnType<typeof steadyTraffic> | undefined;
 const stop = async (signal: string) => {
@@ -43,7 +53,6 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 for (const service of SERVICES) say(`  ${service.padEnd(13)} port ${demo.processes[service].port}`);
-say(`  logs in ${demo.logDir}`);
 
 say('\nSending traffic through the gateway ...');
 const warmup = await sendRounds(demo.gatewayUrl, 5);

@@ -1,32 +1,45 @@
 // `npm run demo -- --chaos` as a user runs it: the waterfall and table are printed, the chaos phases
-// run, and Ctrl-C (SIGINT) stops every process cleanly.
+// run, and Ctrl-C (SIGINT) stops every process cleanly. Each run logs into a folder of its own, and a
+// port that is taken ends the demo with one line saying which variable moves it.
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LATENCY_NOTE } from '../demo/orchestrator/metrics-table.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
 
-test('npm run demo -- --chaos prints the waterfall, the table and the chaos phases, and stops cleanly on SIGINT', async (t) => {
+/** The environment that moves every demo port off its default: services on any free port, metrics on free ports. */
+async function movedPorts(): Promise<NodeJS.ProcessEnv> {
   const metrics = await demoMetricsPorts();
-  const child = spawn(process.execPath, ['demo/run.ts', '--chaos'], {
-    cwd: new URL('..', import.meta.url),
-    env: {
-      ...process.env,
-      DEMO_API_GATEWAY_PORT: '0',
-      DEMO_USER_SERVICE_PORT: '0',
-      DEMO_BOOK_SERVICE_PORT: '0',
-      DEMO_ORDER_SERVICE_PORT: '0',
-      DEMO_API_GATEWAY_METRICS_PORT: String(metrics['api-gateway']),
-      DEMO_USER_SERVICE_METRICS_PORT: String(metrics['user-service']),
-      DEMO_ORDER_SERVICE_METRICS_PORT: String(metrics['order-service']),
-      DEMO_CHAOS_PHASE_MS: '1500',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return {
+    DEMO_API_GATEWAY_PORT: '0',
+    DEMO_USER_SERVICE_PORT: '0',
+    DEMO_BOOK_SERVICE_PORT: '0',
+    DEMO_ORDER_SERVICE_PORT: '0',
+    DEMO_API_GATEWAY_METRICS_PORT: String(metrics['api-gateway']),
+    DEMO_USER_SERVICE_METRICS_PORT: String(metrics['user-service']),
+    DEMO_ORDER_SERVICE_METRICS_PORT: String(metrics['order-service']),
+  };
+}
+
+function startDemoCli(args: string[], env: NodeJS.ProcessEnv) {
+  return spawn(process.execPath, ['demo/run.ts', ...args], { cwd: new URL('..', import.meta.url), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const logDirOf = (output: string) => /^Logs of this run: (.+)$/m.exec(output)?.[1];
+
+test('npm run demo -- --chaos prints the waterfall, the table and the chaos phases, and stops cleanly on SIGINT', async (t) => {
+  const child = startDemoCli(['--chaos'], { ...(await movedPorts()), DEMO_CHAOS_PHASE_MS: '1500' });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
+    const logDir = logDirOf(output);
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -45,7 +58,13 @@ test('npm run demo -- --chaos prints the waterfall, the table and the chaos phas
   ]) {
     t.regex(output, line);
   }
+  // The log folder is printed first and is this run's own, with one log per service.
+  t.regex(output.split('\n')[0]!, /^Logs of this run: /);
+  const logDir = logDirOf(output)!;
+  t.true(logDir.startsWith(join(tmpdir(), 'grpcclient-demo-')), logDir);
+  t.deepEqual(readdirSync(logDir).sort(), ['api-gateway.log', 'book-service.log', 'order-service.log', 'user-service.log']);
   t.regex(output, /caller\s+service\s+method\s+calls\s+errors\s+attempts\s+p50 ms\s+p99 ms\s+channel/);
+  t.true(output.includes(`  ${LATENCY_NOTE}`), 'the table says its percentiles are histogram estimates');
   t.regex(output, /api-gateway\s+user-service\s+user\.v1\.UserService\/GetUserBooks\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+READY/);
   for (const phase of ['fails half', 'stalls', 'off the network', 'back and healthy']) t.true(output.includes(phase), phase);
   // During the failing phase the callers of book-service retried: some row shows more attempts than calls.
@@ -58,3 +77,41 @@ test('npm run demo -- --chaos prints the waterfall, the table and the chaos phas
   t.regex(output, /SIGINT: stopping the demo[\s\S]*stopped\./);
   await t.throwsAsync(fetch(`http://127.0.0.1:${gatewayPort}/healthz`), undefined, 'the gateway is gone');
 });
+
+/** A listener on 127.0.0.1 holding a port, as another program on the machine would. */
+async function occupy(t: { teardown(fn: () => void): void }): Promise<number> {
+  const holder: Server = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => holder.close());
+  return (holder.address() as { port: number }).port;
+}
+
+async function runToExit(env: NodeJS.ProcessEnv) {
+  const child = startDemoCli([], env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  return { code, stdout, stderr };
+}
+
+for (const [what, variable] of [
+  ['a service port', 'DEMO_BOOK_SERVICE_PORT'],
+  ['the gateway port', 'DEMO_API_GATEWAY_PORT'],
+  ['a Prometheus metrics port', 'DEMO_USER_SERVICE_METRICS_PORT'],
+  ['the OTLP receiver port', 'DEMO_OTLP_PORT'],
+] as const) {
+  test(`${what} in use ends the demo with one line naming the port and ${variable}, no stack trace`, async (t) => {
+    const taken = await occupy(t);
+    const { code, stdout, stderr } = await runToExit({ ...(await movedPorts()), [variable]: String(taken) });
+    const logDir = logDirOf(stdout);
+    t.teardown(() => logDir && rmSync(logDir, { recursive: true, force: true }));
+    t.is(code, 1, stdout + stderr);
+    const lines = stderr.trim().split('\n');
+    t.is(lines.length, 1, stderr);
+    t.regex(lines[0]!, new RegExp(`^Port ${taken} \\(.+\\) is already in use; set ${variable} to move it, e\\.g\\. ${variable}=\\d+ npm run demo$`));
+    t.notRegex(stdout + stderr, /^\s+at /m, 'no stack trace');
+    t.false(existsSync(logDir!), 'nothing started, so no log folder is left behind');
+  });
+}

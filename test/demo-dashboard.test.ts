@@ -2,10 +2,10 @@
 // demo and returns data, with book-service failing and dropping off for a moment so that the retry
 // and connection-event panels have something to show.
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status as Status } from '@grpc/grpc-js';
+import { connectivityState, status as Status } from '@grpc/grpc-js';
 import { startDemo } from '../demo/orchestrator/demo.ts';
 import { steadyTraffic } from '../demo/orchestrator/traffic.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
@@ -28,10 +28,11 @@ function asPromQL(expr: string): string {
 }
 
 test('every dashboard query returns data from a real Prometheus scraping the demo', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-'));
   const demo = await startDemo({
     ports: { 'api-gateway': 0, 'user-service': 0, 'book-service': 0, 'order-service': 0 },
     metricsPorts: await demoMetricsPorts(),
-    logDir: mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-')),
+    logDir,
   });
   const prometheus = await startPrometheus(Object.fromEntries(Object.entries(demo.metricsUrls).map(([job, url]) => [job, url!])));
   const traffic = steadyTraffic(demo.gatewayUrl, 40);
@@ -39,6 +40,7 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
     await traffic.stop();
     await prometheus.stop();
     await demo.stop();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   const book = demo.processes['book-service'];
@@ -69,4 +71,10 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
   t.deepEqual(callers.map((series) => series.metric['job']).sort(), ['api-gateway', 'order-service', 'user-service']);
   const lost = await prometheus.query('sum(grpc_subchannel_disconnections_total{grpcclient_service="book-service"})');
   t.true(Number(lost[0]?.value[1]) >= 1);
+  // The channel-state timeline has one row per channel, valued gRPC's state number: the gateway's
+  // channel to user-service is READY (2, which the panel's value mapping shows green).
+  const timeline = dashboard.panels.find((panel) => panel.title === 'Channel state over time')!;
+  const rows = await prometheus.query(asPromQL(timeline.targets[0]!.expr));
+  const gateway = rows.filter((row) => row.metric['job'] === 'api-gateway' && row.metric['grpcclient_service'] === 'user-service');
+  t.deepEqual(gateway.map((row) => row.value[1]), [String(connectivityState.READY)]);
 });

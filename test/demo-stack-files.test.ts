@@ -1,9 +1,11 @@
 // The docker compose stack, proven without a Docker engine: each file through a real parser or
 // validator, and every port and address it names checked against what the services use.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { connectivityState } from '@grpc/grpc-js';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/index.ts';
@@ -117,4 +119,74 @@ test('the Dockerfile runs the sources it copies, on the Node line the package su
   for (const folder of ['src', 'protos', 'demo', 'configs']) t.regex(dockerfile, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
   const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)![1]!.split(' ').map(Number);
   for (const service of SERVICES) t.true(exposed.includes(DEFAULT_PORTS[service]));
+});
+
+test('the Dockerfile installs runtime dependencies without the prepare build, which needs the dev tools it omits', (t) => {
+  const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+  t.regex(scripts['prepare'] ?? '', /npm run build/, 'packing and git installs build dist/');
+  const install = /^RUN (npm ci .*)$/m.exec(read('Dockerfile'))![1]!.split(/\s+/);
+  t.true(install.includes('--omit=dev'));
+  t.true(install.includes('--ignore-scripts'), 'npm ci would run prepare → tsc, which --omit=dev does not install');
+});
+
+/** The collector's prometheus exporter labels for one resource: job and instance always, every attribute if converted. */
+function exportedResourceLabels(attributes: Record<string, unknown>): Record<string, unknown> {
+  let remaining = { ...attributes };
+  const metrics = collector.service.pipelines.metrics as { processors?: string[] };
+  for (const name of metrics.processors ?? []) {
+    if (!/^resource(\/|$)/.test(name)) continue;
+    for (const action of collector.processors[name].attributes as { key?: string; pattern?: string; action: string }[]) {
+      if (action.action !== 'delete') continue;
+      const pattern = action.pattern === undefined ? undefined : new RegExp(action.pattern);
+      remaining = Object.fromEntries(Object.entries(remaining).filter(([key]) => key !== action.key && !pattern?.test(key)));
+    }
+  }
+  const exporter = collector.exporters.prometheus as { resource_to_telemetry_conversion?: { enabled?: boolean } };
+  const identity = { job: remaining['service.name'], instance: remaining['service.instance.id'] };
+  return exporter.resource_to_telemetry_conversion?.enabled ? { ...identity, ...remaining } : identity;
+}
+
+test('the collector keeps metric series stable across restarts: no per-process resource attribute becomes a label', async (t) => {
+  // Two runs of one service, with the Node SDK's default resource detectors: what differs is per process.
+  const detect = async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['test/fixtures/resource-attributes.ts'], { cwd: new URL('..', import.meta.url), env: { ...process.env, OTEL_SERVICE_NAME: 'api-gateway' }, encoding: 'utf8' });
+    return JSON.parse(stdout) as Record<string, unknown>;
+  };
+  const [first, second] = [await detect(), await detect()];
+  const perProcess = Object.keys(first).filter((key) => JSON.stringify(first[key]) !== JSON.stringify(second[key]));
+  t.true(perProcess.includes('service.instance.id') && perProcess.includes('process.pid'), perProcess.join(', '));
+  t.deepEqual(exportedResourceLabels(first), exportedResourceLabels(second));
+  t.is(exportedResourceLabels(first)['job'], 'api-gateway', 'service.name still names the caller');
+  // Per-process attributes the detectors report on other platforms or versions are dropped as well.
+  t.deepEqual(exportedResourceLabels({ 'service.name': 'x', 'process.command_line': 'node a.js', 'process.parent_pid': 1 }), { job: 'x', instance: undefined });
+});
+
+test('Grafana lets anonymous visitors view, not edit', (t) => {
+  const env = compose.services.grafana.environment as Record<string, string>;
+  t.is(env['GF_AUTH_ANONYMOUS_ENABLED'], 'true');
+  t.is(env['GF_AUTH_ANONYMOUS_ORG_ROLE'], 'Viewer');
+});
+
+interface StateTimeline {
+  type: string;
+  targets: { expr: string }[];
+  fieldConfig: { defaults: { mappings: { type: string; options: Record<string, { text: string; color: string }> }[] } };
+}
+
+test('the channel-state timeline shows each state by name: READY green, TRANSIENT_FAILURE red, IDLE and CONNECTING neutral', (t) => {
+  const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { panels: StateTimeline[] };
+  const panel = dashboard.panels.find((candidate) => candidate.type === 'state-timeline')!;
+  const options = Object.assign({}, ...panel.fieldConfig.defaults.mappings.filter((mapping) => mapping.type === 'value').map((mapping) => mapping.options)) as Record<string, { text: string; color: string }>;
+  // The query turns the current state into gRPC's state number; the mappings name each number.
+  const encoded = Object.fromEntries([...panel.targets[0]!.expr.matchAll(/state="(\w+)"\} \* (\d+)/g)].map(([, state, code]) => [state!, code!]));
+  for (const state of ['IDLE', 'CONNECTING', 'READY', 'TRANSIENT_FAILURE', 'SHUTDOWN'] as const) {
+    t.is(encoded[state], String(connectivityState[state]), `${state} is encoded as grpc-js numbers it (connectivityState)`);
+    t.is(options[String(connectivityState[state])]?.text, state, `${state} is named`);
+  }
+  const color = (state: keyof typeof connectivityState) => options[String(connectivityState[state])]!.color;
+  const neutral = (value: string) => value === 'text' || /^#([0-9a-f]{2})\1\1$/i.test(value); // the theme's text colour, or a grey
+  t.is(color('READY'), 'green');
+  t.is(color('TRANSIENT_FAILURE'), 'red');
+  t.true(neutral(color('IDLE')), color('IDLE'));
+  t.true(neutral(color('CONNECTING')), color('CONNECTING'));
 });

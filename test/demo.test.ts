@@ -1,7 +1,7 @@
 // The demo end to end: its real processes on loopback, one gateway request, one trace across all
 // three hops with correct parent links, and the standard metric names on the callers' endpoints.
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo, type Demo } from '../demo/orchestrator/demo.ts';
@@ -11,17 +11,19 @@ import { send, sendRounds, SHOWCASE } from '../demo/orchestrator/traffic.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
 
 let demo: Demo;
+const logDir = mkdtempSync(join(tmpdir(), 'demo-test-logs-'));
 
 test.before(async () => {
   demo = await startDemo({
     ports: { 'api-gateway': 0, 'user-service': 0, 'book-service': 0, 'order-service': 0 },
     metricsPorts: await demoMetricsPorts(),
-    logDir: mkdtempSync(join(tmpdir(), 'demo-test-logs-')),
+    logDir,
   });
 });
 
 test.after.always(async () => {
   await demo?.stop();
+  rmSync(logDir, { recursive: true, force: true });
 });
 
 const servers = (spans: ReceivedSpan[]) => spans.filter((span) => span.kind === SPAN_KIND.SERVER);

@@ -1,10 +1,12 @@
 // The demo system on one machine: a local OTLP receiver, then book-, order-, user-service and the
 // gateway, started leaf first so each one's backends are already listening. Used by `npm run demo`
 // (demo/run.ts) and by the end-to-end tests.
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, type DemoService } from '../ports.ts';
+import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, metricsPortEnv, OTLP_PORT_ENV, portEnv, SERVICES, type DemoService } from '../ports.ts';
 import { OtlpReceiver } from './otlp-receiver.ts';
+import { assertPortsFree, type WantedPort } from './port-check.ts';
 import { startService, type ServiceProcess } from './processes.ts';
 
 export interface DemoOptions {
@@ -14,7 +16,7 @@ export interface DemoOptions {
   metricsPorts?: Partial<Record<DemoService, number>>;
   /** Port of the local OTLP receiver (default any free port). */
   otlpPort?: number;
-  /** Where each service's log goes, one file per service. */
+  /** Where each service's log goes, one file per service; default a new folder per run (newLogDir()). */
   logDir?: string;
   /** Extra environment for every service. */
   env?: NodeJS.ProcessEnv;
@@ -35,8 +37,29 @@ export interface Demo {
 const START_ORDER: DemoService[] = ['book-service', 'order-service', 'user-service', 'api-gateway'];
 const HOST = '127.0.0.1';
 
+/** A fresh log folder for one demo run, so runs (and tests) never write into each other's logs. */
+export function newLogDir(): string {
+  return mkdtempSync(join(tmpdir(), 'grpcclient-demo-'));
+}
+
+/** Every fixed port the demo would listen on, with the env variable of `npm run demo` that moves it. */
+function wantedPorts(options: DemoOptions): WantedPort[] {
+  return [
+    ...SERVICES.flatMap((service): WantedPort[] => {
+      const metricsPort = options.metricsPorts?.[service] ?? DEFAULT_METRICS_PORTS[service];
+      return [
+        { port: options.ports?.[service] ?? DEFAULT_PORTS[service], what: `${service} ${service === 'api-gateway' ? 'HTTP' : 'gRPC'}`, envVar: portEnv(service), example: '0' },
+        ...(metricsPort === undefined ? [] : [{ port: metricsPort, what: `${service} Prometheus metrics`, envVar: metricsPortEnv(service), example: String(metricsPort + 100) }]),
+      ];
+    }),
+    { port: options.otlpPort ?? 0, what: 'demo OTLP span receiver', envVar: OTLP_PORT_ENV, example: '0' },
+  ];
+}
+
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
-  const logDir = options.logDir ?? join(tmpdir(), 'grpcclient-demo');
+  // Checked before anything starts: a taken port is one clear error, not a child process crashing half-way.
+  await assertPortsFree(HOST, wantedPorts(options));
+  const logDir = options.logDir ?? newLogDir();
   const otlp = new OtlpReceiver();
   const otlpUrl = await otlp.listen(options.otlpPort ?? 0);
   const started: ServiceProcess[] = [];

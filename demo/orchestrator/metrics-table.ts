@@ -106,5 +106,11 @@ export function renderTable(snapshot: MetricsSnapshot): string {
   const numeric = new Set([3, 4, 5, 6, 7]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) => '  ' + cells.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
-  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line)].join('\n');
+  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line), `  ${LATENCY_NOTE}`].join('\n');
 }
+
+/**
+ * The table's latencies come from histogram buckets, not from individual calls: a p99 between two bucket
+ * bounds (say 5 and 10 ms) is interpolated, so it can be off by up to the width of that bucket.
+ */
+export const LATENCY_NOTE = 'p50/p99: estimates from the call-duration histogram buckets (interpolated within a bucket, as PromQL histogram_quantile), not exact';
