@@ -1,7 +1,12 @@
 // Turns a configured address into the target grpc-js dials and the canonical URI telemetry reports.
+import { isIP } from 'node:net';
+import { registerDnsResolver, RESOLVER_SCHEME } from './resolver-dns.ts';
 
 export interface ParsedTarget {
-  /** What grpc-js is given: a URI whose scheme grpc-js resolves (dns, ipv4, ipv6, unix). */
+  /**
+   * What grpc-js is given: a DNS name goes to the SDK's resolver (grpcclient-dns:, re-resolved every
+   * resolve_interval); IP literals, ipv4:, ipv6: and unix: go to grpc-js's own resolvers.
+   */
   uri: string;
   /** Canonical form for the grpc.target attribute (gRFC A66): "host:port" becomes "dns:///host:port". */
   canonical: string;
@@ -29,6 +34,17 @@ function fromHostPort(hostPort: string, scheme: 'dns' | 'ipv4' | 'ipv6', uri: st
   return { uri, canonical, host, port, authority: host };
 }
 
+/**
+ * dns:[//dns-server/]name:port → grpcclient-dns:[//dns-server/]name:port. An IP literal names one
+ * address forever, so it stays with grpc-js's dns resolver. Registering here means every URI this
+ * module hands out can be dialled.
+ */
+function dnsUri(dnsServer: string | undefined, hostPort: string, host: string): string {
+  if (isIP(host)) return dnsServer === undefined ? `dns:///${hostPort}` : `dns://${dnsServer}/${hostPort}`;
+  registerDnsResolver();
+  return `${RESOLVER_SCHEME}://${dnsServer ?? ''}/${hostPort}`;
+}
+
 /** Parses "host:port", "dns:///host:port", "ipv4:a.b.c.d:port", "ipv6:[::1]:port" and "unix:/path"; throws with the reason. */
 export function parseTarget(address: string): ParsedTarget {
   const value = address.trim();
@@ -43,10 +59,11 @@ export function parseTarget(address: string): ParsedTarget {
   }
   if (value.startsWith('dns:')) {
     // dns:///host:port or dns://resolver-authority/host:port
-    const match = /^dns:(?:\/\/[^/]*\/)?(.+)$/.exec(value);
+    const match = /^dns:(?:\/\/([^/]*)\/)?(.+)$/.exec(value);
     if (!match) throw new Error(`"${value}" is not a dns target (dns:///host:port)`);
-    const parsed = fromHostPort(match[1]!, 'dns', value);
-    return { ...parsed, canonical: value.startsWith('dns://') ? value : `dns:///${match[1]}` };
+    const parsed = fromHostPort(match[2]!, 'dns', value);
+    const dnsServer = match[1] === '' ? undefined : match[1];
+    return { ...parsed, uri: dnsUri(dnsServer, match[2]!, parsed.host), canonical: value.startsWith('dns://') ? value : `dns:///${match[2]}` };
   }
   if (value.startsWith('ipv4:') || value.startsWith('ipv6:')) {
     const scheme = value.slice(0, 4) as 'ipv4' | 'ipv6';
@@ -58,5 +75,6 @@ export function parseTarget(address: string): ParsedTarget {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     throw new Error(`"${value}": scheme not supported (use host:port, dns:, ipv4:, ipv6: or unix:)`);
   }
-  return fromHostPort(value, 'dns', `dns:///${value}`);
+  const parsed = fromHostPort(value, 'dns', `dns:///${value}`);
+  return { ...parsed, uri: dnsUri(undefined, value, parsed.host) };
 }

@@ -6,8 +6,9 @@ import { formatDuration, parseByteSize, parseDuration } from './duration.ts';
 /** Bounds that keep durations meaningful: nothing negative, no deadline beyond a day, no wait or backoff beyond 10 minutes. */
 const MAX_DURATION_MS = 24 * 3_600_000;
 const MAX_WAIT_MS = 10 * 60_000;
+const MIN_RESOLVE_INTERVAL_MS = 100;
 
-function durationFormat(name: string, minMs: number, maxMs: number): convict.Format {
+function durationFormat(name: string, minMs: number, maxMs: number, check?: (ms: number) => void): convict.Format {
   return {
     name,
     coerce: (value: string) => parseDuration(value) ?? value,
@@ -17,6 +18,7 @@ function durationFormat(name: string, minMs: number, maxMs: number): convict.For
       }
       if (value < minMs) throw new Error(value < 0 ? 'must not be negative' : `must be at least ${minMs}ms`);
       if (value > maxMs) throw new Error(`must be at most ${formatDuration(maxMs)}`);
+      check?.(value);
     },
   };
 }
@@ -28,6 +30,10 @@ export function registerFormats(): void {
     duration: durationFormat('duration', 0, MAX_DURATION_MS),
     'positive-duration': durationFormat('positive-duration', 1, MAX_DURATION_MS),
     'wait-duration': durationFormat('wait-duration', 1, MAX_WAIT_MS),
+    // Below 100ms every channel would query DNS several times a second, for records that change in minutes.
+    'resolve-interval': durationFormat('resolve-interval', 0, MAX_DURATION_MS, (ms) => {
+      if (ms > 0 && ms < MIN_RESOLVE_INTERVAL_MS) throw new Error(`must be 0 (resolve only on failure) or at least ${MIN_RESOLVE_INTERVAL_MS}ms`);
+    }),
     'byte-size': {
       coerce: (value: string) => parseByteSize(value) ?? value,
       validate(value: unknown) {

@@ -56,6 +56,12 @@ export function serviceSchema(envPrefix: string) {
       default: 'pick_first',
       env: env('load_balancing'),
     },
+    resolve_interval: {
+      doc: 'How often a DNS name is resolved again, so replicas added behind it get calls and removed ones are drained. 0 = only at connect and after a connection failure, as grpc-js does: then a new replica gets no calls until a restart or a failure. 30s: a scale-up is seen within half a minute, at one lookup per channel per 30s.',
+      format: 'resolve-interval',
+      default: 30_000,
+      env: env('resolve_interval'),
+    },
     max_receive_message_size: {
       doc: 'Largest response message accepted, in bytes (-1 unlimited). gRPC default: 4 MiB.',
       format: 'byte-size',
