@@ -3,6 +3,8 @@ import { once, EventEmitter } from 'node:events';
 import { experimental } from '@grpc/grpc-js';
 import { PeriodicDnsResolver, RESOLVE_INTERVAL_OPTION, type Scheduler } from '../src/channels/resolver-dns.ts';
 import { parseTarget } from '../src/channels/target.ts';
+import { channelOptions } from '../src/channels/options.ts';
+import { ConfigError, loadConfig } from '../src/index.ts';
 import { startDnsServer, type TestDnsServer } from './helpers/dns-server.ts';
 
 /** Timers that fire only when the test says so. */
@@ -155,4 +157,14 @@ test('dns targets with a host name go to the SDK resolver; IP literals and other
   t.is(parseTarget('127.0.0.1:7000').uri, 'dns:///127.0.0.1:7000');
   t.is(parseTarget('[::1]:7000').uri, 'dns:///[::1]:7000');
   t.is(parseTarget('ipv4:127.0.0.1:7000').uri, 'ipv4:127.0.0.1:7000');
+});
+
+test('resolve_interval is 30s unless set, 0 or at least 100ms, and reaches the resolver as a channel option', (t) => {
+  const load = (resolveInterval?: unknown) =>
+    loadConfig({ grpc_clients: { services: [{ name: 'books', address: 'books.test:7000', ...(resolveInterval === undefined ? {} : { resolve_interval: resolveInterval }) }] } }, { env: {} }).services[0]!;
+  t.is(load().resolve_interval, 30_000);
+  t.is(load(0).resolve_interval, 0);
+  t.is(channelOptions(load('250ms'))[RESOLVE_INTERVAL_OPTION], 250);
+  const error = t.throws(() => load('50ms'), { instanceOf: ConfigError }) as ConfigError;
+  t.deepEqual(error.problems.map((problem) => `${problem.path}: ${problem.reason}`), ['grpc_clients.services[0].resolve_interval: must be 0 (resolve only on failure) or at least 100ms: value was 50']);
 });
