@@ -108,6 +108,24 @@ test('resolve_interval 0 resolves only when grpc-js asks, and answers each ask e
   t.is(dns.queries('books.test'), 4, 'two lookups, A and AAAA each');
 });
 
+test('asks that come while a lookup is under way are answered by it, not by more lookups', async (t) => {
+  const dns = await startDnsServer();
+  t.teardown(() => dns.close());
+  dns.setA('books.test', ['127.0.0.1']);
+  const { resolver, results, events } = start(dns, 0);
+  t.teardown(() => resolver.destroy());
+
+  resolver.updateResolution();
+  resolver.updateResolution();
+  resolver.updateResolution();
+  await once(events, 'result');
+  // A later lookup, asked after the first answer, shows the server's count is settled.
+  resolver.updateResolution();
+  await once(events, 'result');
+  t.is(dns.queries('books.test'), 4, 'two lookups (A and AAAA each), not four');
+  t.is(results.length, 2);
+});
+
 test('a failed lookup is reported once, not again while it keeps failing; recovery is reported', async (t) => {
   const dns = await startDnsServer();
   t.teardown(() => dns.close());
