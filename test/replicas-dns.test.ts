@@ -1,3 +1,4 @@
+// Replicas behind one DNS name coming and going under steady traffic, through init() and real servers.
 import test from 'ava';
 import { once } from 'node:events';
 import { init } from '../src/index.ts';

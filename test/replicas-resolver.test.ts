@@ -1,3 +1,4 @@
+// The SDK resolver on an injected scheduler and a real loopback DNS server; target mapping; resolve_interval config.
 import test from 'ava';
 import { once, EventEmitter } from 'node:events';
 import { experimental } from '@grpc/grpc-js';
