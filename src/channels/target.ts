@@ -1,6 +1,7 @@
 // Turns a configured address into the target grpc-js dials and the canonical URI telemetry reports.
 import { isIP } from 'node:net';
 import { registerDnsResolver, RESOLVER_SCHEME } from './resolver-dns.ts';
+import { enableXds, requireXdsBootstrap } from './resolver-xds.ts';
 
 export interface ParsedTarget {
   /**
@@ -45,7 +46,7 @@ function dnsUri(dnsServer: string | undefined, hostPort: string, host: string): 
   return `${RESOLVER_SCHEME}://${dnsServer ?? ''}/${hostPort}`;
 }
 
-/** Parses "host:port", "dns:///host:port", "ipv4:a.b.c.d:port", "ipv6:[::1]:port" and "unix:/path"; throws with the reason. */
+/** Parses "host:port", "dns:///host:port", "ipv4:a.b.c.d:port", "ipv6:[::1]:port", "unix:/path" and "xds:///name"; throws with the reason. */
 export function parseTarget(address: string): ParsedTarget {
   const value = address.trim();
   if (value === '') throw new Error('is required (host:port or a gRPC target URI)');
@@ -65,6 +66,15 @@ export function parseTarget(address: string): ParsedTarget {
     const dnsServer = match[1] === '' ? undefined : match[1];
     return { ...parsed, uri: dnsUri(dnsServer, match[2]!, parsed.host), canonical: value.startsWith('dns://') ? value : `dns:///${match[2]}` };
   }
+  if (value.startsWith('xds:')) {
+    // xds:///service-name[:port] (or xds://authority/…): the control plane names the endpoints.
+    const match = /^xds:(?:\/\/[^/]*\/)([^/:]+)(?::(\d+))?$/.exec(value);
+    if (!match) throw new Error(`"${value}" is not an xds target (xds:///service-name)`);
+    enableXds();
+    requireXdsBootstrap();
+    const port = match[2] === undefined ? undefined : Number(match[2]);
+    return { uri: value, canonical: value, host: match[1]!, ...(port === undefined ? {} : { port }), authority: match[1]! };
+  }
   if (value.startsWith('ipv4:') || value.startsWith('ipv6:')) {
     const scheme = value.slice(0, 4) as 'ipv4' | 'ipv6';
     const addresses = value.slice(5).split(',');
@@ -73,7 +83,7 @@ export function parseTarget(address: string): ParsedTarget {
     return first;
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new Error(`"${value}": scheme not supported (use host:port, dns:, ipv4:, ipv6: or unix:)`);
+    throw new Error(`"${value}": scheme not supported (use host:port, dns:, ipv4:, ipv6:, unix: or xds:)`);
   }
   const parsed = fromHostPort(value, 'dns', `dns:///${value}`);
   return { ...parsed, uri: dnsUri(undefined, value, parsed.host) };
