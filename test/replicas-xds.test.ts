@@ -1,7 +1,9 @@
-// xds:/// targets through @grpc/grpc-js-xds against a loopback xDS management server: endpoints follow EDS.
+// xds:/// targets through @grpc/grpc-js-xds against a loopback xDS management server: endpoints follow EDS,
+// and each one's state is visible.
 import test from 'ava';
 import { ConfigError, init, loadConfig } from '../src/index.ts';
 import { enableXds } from '../src/channels/resolver-xds.ts';
+import { endpointStates } from '../src/channels/endpoint-states.ts';
 import { BookService } from './helpers/protos.ts';
 import { TELEMETRY_OFF } from './helpers/calls.ts';
 import { startXdsServer } from './helpers/xds-server.ts';
@@ -33,7 +35,7 @@ test.serial('an xds:/// target sends calls to the endpoints the control plane na
   t.teardown(() => Promise.all([one!, two!, three].map((replica: Replica) => replica.stop())));
   xds.setEndpoints([one!.address, two!.address]);
 
-  const { clients, shutdown } = await init({
+  const { clients, manager, shutdown } = await init({
     config: { grpc_clients: { services: [{ name: 'book-service', address: 'xds:///books', connect: 'eager', timeout: '10s' }] } },
     clients: { 'book-service': BookService },
     env: TELEMETRY_OFF,
@@ -47,4 +49,6 @@ test.serial('an xds:/// target sends calls to the endpoints the control plane na
   await servedAtLeast(three, 5);
   await traffic.stop();
   t.deepEqual(traffic.failures.map((error) => error.message), []);
+  const endpoints = endpointStates(manager.getChannel('book-service'));
+  t.deepEqual(endpoints.map((entry) => `${entry.endpoint} ${entry.state}`), [one!, two!, three].map((replica) => `${replica.address} READY`), 'per-endpoint states under the xDS policies too');
 });

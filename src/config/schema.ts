@@ -21,7 +21,7 @@ export function serviceSchema(envPrefix: string) {
       default: '',
     },
     address: {
-      doc: 'host:port or a gRPC target URI (dns:///host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path).',
+      doc: 'host:port or a gRPC target URI (dns:///host:port, dns://dns-server/host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path, xds:///name).',
       format: String,
       default: '',
       env: env('address'),
