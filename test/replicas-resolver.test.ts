@@ -176,6 +176,7 @@ test('dns targets with a host name go to the SDK resolver; IP literals and other
   t.is(parseTarget('127.0.0.1:7000').uri, 'dns:///127.0.0.1:7000');
   t.is(parseTarget('[::1]:7000').uri, 'dns:///[::1]:7000');
   t.is(parseTarget('ipv4:127.0.0.1:7000').uri, 'ipv4:127.0.0.1:7000');
+  t.throws(() => parseTarget('dns:///books.test'), { message: /is not host:port/ });
 });
 
 test('resolve_interval is 30s unless set, 0 or at least 100ms, and reaches the resolver as a channel option', (t) => {

@@ -6,14 +6,14 @@ import { enableXds, requireXdsBootstrap } from './resolver-xds.ts';
 export interface ParsedTarget {
   /**
    * What grpc-js is given: a DNS name goes to the SDK's resolver (grpcclient-dns:, re-resolved every
-   * resolve_interval); IP literals, ipv4:, ipv6: and unix: go to grpc-js's own resolvers.
+   * resolve_interval); IP literals, ipv4:, ipv6: and unix: go to grpc-js's own resolvers, xds: to grpc-js-xds.
    */
   uri: string;
   /** Canonical form for the grpc.target attribute (gRFC A66): "host:port" becomes "dns:///host:port". */
   canonical: string;
   /** Host of the target as configured (not a resolved IP): the server.address span attribute. */
   host: string;
-  /** Port, when the target has one (unix sockets do not). */
+  /** Port, when the target has one to dial (unix sockets and xds names do not). */
   port?: number;
   /** The authority for TLS name checks: host without brackets. */
   authority: string;
@@ -67,13 +67,13 @@ export function parseTarget(address: string): ParsedTarget {
     return { ...parsed, uri: dnsUri(dnsServer, match[2]!, parsed.host), canonical: value.startsWith('dns://') ? value : `dns:///${match[2]}` };
   }
   if (value.startsWith('xds:')) {
-    // xds:///service-name[:port] (or xds://authority/…): the control plane names the endpoints.
-    const match = /^xds:(?:\/\/[^/]*\/)([^/:]+)(?::(\d+))?$/.exec(value);
+    // xds:///name (or xds://authority/name): a name the control plane resolves, never dialled itself,
+    // so no port is given to connect diagnosis.
+    const match = /^xds:\/\/[^/]*\/([^/]+)$/.exec(value);
     if (!match) throw new Error(`"${value}" is not an xds target (xds:///service-name)`);
     enableXds();
     requireXdsBootstrap();
-    const port = match[2] === undefined ? undefined : Number(match[2]);
-    return { uri: value, canonical: value, host: match[1]!, ...(port === undefined ? {} : { port }), authority: match[1]! };
+    return { uri: value, canonical: value, host: match[1]!, authority: match[1]! };
   }
   if (value.startsWith('ipv4:') || value.startsWith('ipv6:')) {
     const scheme = value.slice(0, 4) as 'ipv4' | 'ipv6';
