@@ -2,6 +2,7 @@
 // load balancing and message limits itself; we only configure it.
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
+import { RESOLVE_INTERVAL_OPTION } from './resolver-dns.ts';
 
 /** gRFC A8: clients raise keepalive times under 10 s to 10 s so servers do not answer with too_many_pings. */
 export const MIN_KEEPALIVE_TIME_MS = 10_000;
@@ -27,6 +28,8 @@ export function channelOptions(service: ServiceConfig): ChannelOptions {
     // Each configured service gets a channel of its own, even when two share an address, so their
     // settings and their state gauges stay independent.
     'grpc.use_local_subchannel_pool': 1,
+    // Read by the SDK's DNS resolver (resolver-dns.ts); grpc-js's own resolvers ignore it.
+    [RESOLVE_INTERVAL_OPTION]: service.resolve_interval,
   };
   if (keepaliveTime > 0) {
     options['grpc.keepalive_time_ms'] = keepaliveTime;

@@ -1,13 +1,19 @@
 // Turns a configured address into the target grpc-js dials and the canonical URI telemetry reports.
+import { isIP } from 'node:net';
+import { registerDnsResolver, RESOLVER_SCHEME } from './resolver-dns.ts';
+import { enableXds, requireXdsBootstrap } from './resolver-xds.ts';
 
 export interface ParsedTarget {
-  /** What grpc-js is given: a URI whose scheme grpc-js resolves (dns, ipv4, ipv6, unix). */
+  /**
+   * What grpc-js is given: a DNS name goes to the SDK's resolver (grpcclient-dns:, re-resolved every
+   * resolve_interval); IP literals, ipv4:, ipv6: and unix: go to grpc-js's own resolvers, xds: to grpc-js-xds.
+   */
   uri: string;
   /** Canonical form for the grpc.target attribute (gRFC A66): "host:port" becomes "dns:///host:port". */
   canonical: string;
   /** Host of the target as configured (not a resolved IP): the server.address span attribute. */
   host: string;
-  /** Port, when the target has one (unix sockets do not). */
+  /** Port, when the target has one to dial (unix sockets and xds names do not). */
   port?: number;
   /** The authority for TLS name checks: host without brackets. */
   authority: string;
@@ -29,7 +35,18 @@ function fromHostPort(hostPort: string, scheme: 'dns' | 'ipv4' | 'ipv6', uri: st
   return { uri, canonical, host, port, authority: host };
 }
 
-/** Parses "host:port", "dns:///host:port", "ipv4:a.b.c.d:port", "ipv6:[::1]:port" and "unix:/path"; throws with the reason. */
+/**
+ * dns:[//dns-server/]name:port → grpcclient-dns:[//dns-server/]name:port. An IP literal names one
+ * address forever, so it stays with grpc-js's dns resolver. Registering here means every URI this
+ * module hands out can be dialled.
+ */
+function dnsUri(dnsServer: string | undefined, hostPort: string, host: string): string {
+  if (isIP(host)) return dnsServer === undefined ? `dns:///${hostPort}` : `dns://${dnsServer}/${hostPort}`;
+  registerDnsResolver();
+  return `${RESOLVER_SCHEME}://${dnsServer ?? ''}/${hostPort}`;
+}
+
+/** Parses "host:port", "dns:///host:port", "ipv4:a.b.c.d:port", "ipv6:[::1]:port", "unix:/path" and "xds:///name"; throws with the reason. */
 export function parseTarget(address: string): ParsedTarget {
   const value = address.trim();
   if (value === '') throw new Error('is required (host:port or a gRPC target URI)');
@@ -43,10 +60,20 @@ export function parseTarget(address: string): ParsedTarget {
   }
   if (value.startsWith('dns:')) {
     // dns:///host:port or dns://resolver-authority/host:port
-    const match = /^dns:(?:\/\/[^/]*\/)?(.+)$/.exec(value);
+    const match = /^dns:(?:\/\/([^/]*)\/)?(.+)$/.exec(value);
     if (!match) throw new Error(`"${value}" is not a dns target (dns:///host:port)`);
-    const parsed = fromHostPort(match[1]!, 'dns', value);
-    return { ...parsed, canonical: value.startsWith('dns://') ? value : `dns:///${match[1]}` };
+    const parsed = fromHostPort(match[2]!, 'dns', value);
+    const dnsServer = match[1] === '' ? undefined : match[1];
+    return { ...parsed, uri: dnsUri(dnsServer, match[2]!, parsed.host), canonical: value.startsWith('dns://') ? value : `dns:///${match[2]}` };
+  }
+  if (value.startsWith('xds:')) {
+    // xds:///name (or xds://authority/name): a name the control plane resolves, never dialled itself,
+    // so no port is given to connect diagnosis.
+    const match = /^xds:\/\/[^/]*\/([^/]+)$/.exec(value);
+    if (!match) throw new Error(`"${value}" is not an xds target (xds:///service-name)`);
+    enableXds();
+    requireXdsBootstrap();
+    return { uri: value, canonical: value, host: match[1]!, authority: match[1]! };
   }
   if (value.startsWith('ipv4:') || value.startsWith('ipv6:')) {
     const scheme = value.slice(0, 4) as 'ipv4' | 'ipv6';
@@ -56,7 +83,8 @@ export function parseTarget(address: string): ParsedTarget {
     return first;
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new Error(`"${value}": scheme not supported (use host:port, dns:, ipv4:, ipv6: or unix:)`);
+    throw new Error(`"${value}": scheme not supported (use host:port, dns:, ipv4:, ipv6:, unix: or xds:)`);
   }
-  return fromHostPort(value, 'dns', `dns:///${value}`);
+  const parsed = fromHostPort(value, 'dns', `dns:///${value}`);
+  return { ...parsed, uri: dnsUri(undefined, value, parsed.host) };
 }

@@ -7,8 +7,9 @@ import { formatDuration, parseByteSize, parseDuration } from './duration.ts';
 /** Bounds that keep durations meaningful: nothing negative, no deadline beyond a day, no wait or backoff beyond 10 minutes. */
 const MAX_DURATION_MS = 24 * 3_600_000;
 const MAX_WAIT_MS = 10 * 60_000;
+const MIN_RESOLVE_INTERVAL_MS = 100;
 
-function durationFormat(name: string, minMs: number, maxMs: number): convict.Format {
+function durationFormat(name: string, minMs: number, maxMs: number, check?: (ms: number) => void): convict.Format {
   return {
     name,
     coerce: (value: string) => parseDuration(value) ?? value,
@@ -18,6 +19,7 @@ function durationFormat(name: string, minMs: number, maxMs: number): convict.For
       }
       if (value < minMs) throw new Error(value < 0 ? 'must not be negative' : `must be at least ${minMs}ms`);
       if (value > maxMs) throw new Error(`must be at most ${formatDuration(maxMs)}`);
+      check?.(value);
     },
   };
 }
@@ -47,6 +49,10 @@ export function registerFormats(): void {
     'backoff-multiplier': numberFormat((value) => value >= 1 && value <= 10, 'must be a number from 1 to 10'),
     'retry-tokens': numberFormat((value) => value > 0 && value <= 1000, 'must be a number in (0, 1000]'),
     'positive-number': numberFormat((value) => value > 0, 'must be a number greater than 0'),
+    // Below 100ms every channel would query DNS several times a second, for records that change in minutes.
+    'resolve-interval': durationFormat('resolve-interval', 0, MAX_DURATION_MS, (ms) => {
+      if (ms > 0 && ms < MIN_RESOLVE_INTERVAL_MS) throw new Error(`must be 0 (resolve only on failure) or at least ${MIN_RESOLVE_INTERVAL_MS}ms`);
+    }),
     'byte-size': {
       coerce: (value: string) => parseByteSize(value) ?? value,
       validate(value: unknown) {

@@ -36,7 +36,7 @@ export function serviceSchema(envPrefix: string) {
       default: '',
     },
     address: {
-      doc: 'host:port or a gRPC target URI (dns:///host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path).',
+      doc: 'host:port or a gRPC target URI (dns:///host:port, dns://dns-server/host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path, xds:///name).',
       format: String,
       default: '',
       env: env('address'),
@@ -70,6 +70,12 @@ export function serviceSchema(envPrefix: string) {
       format: ['pick_first', 'round_robin'],
       default: 'pick_first',
       env: env('load_balancing'),
+    },
+    resolve_interval: {
+      doc: 'How often a DNS name is resolved again, so replicas added behind it get calls and removed ones are drained. 0 = only at connect and after a connection failure, as grpc-js does: then a new replica gets no calls until a restart or a failure. 30s: a scale-up is seen within half a minute, at one lookup per channel per 30s.',
+      format: 'resolve-interval',
+      default: 30_000,
+      env: env('resolve_interval'),
     },
     max_receive_message_size: {
       doc: 'Largest response message accepted, in bytes (-1 unlimited). gRPC default: 4 MiB.',

@@ -41,6 +41,7 @@ export interface ServiceConfig {
   connect: 'eager' | 'lazy';
   wait_for_ready: boolean;
   load_balancing: 'pick_first' | 'round_robin';
+  resolve_interval: number;
   max_receive_message_size: number;
   max_send_message_size: number;
   idle_timeout: number;

@@ -1,10 +1,11 @@
 // Channel-level metrics of a ConnectionManager: connection events (gRFC A94 names) derived from its
-// state changes, a connectivity-state gauge per service, and an info gauge carrying each service's
-// effective retry, keepalive and TLS settings. The gauges are the SDK's own, hence the grpcclient prefix.
+// state changes, a connectivity-state gauge per service and per endpoint, and an info gauge carrying each
+// service's effective retry, keepalive and TLS settings. The gauges are the SDK's own (grpcclient prefix).
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { ConnectionManager, StateChange } from '../channels/manager.ts';
 import type { ConnectivityStateName } from '../channels/connectivity.ts';
 import { effectiveKeepaliveTime } from '../channels/options.ts';
+import { endpointStates, type EndpointState } from '../channels/endpoint-states.ts';
 import type { ServiceConfig } from '../config/types.ts';
 import { maxAttempts } from '../retry/policy.ts';
 import { formatDuration } from '../config/duration.ts';
@@ -13,7 +14,22 @@ import type { ClientInstruments } from './instruments.ts';
 
 export const STATE_GAUGE = `${SDK_PREFIX}.channel.state`;
 export const INFO_GAUGE = `${SDK_PREFIX}.channel.info`;
+export const ENDPOINT_STATE_GAUGE = `${SDK_PREFIX}.endpoint.state`;
 export const STATE_ATTRIBUTE = 'state';
+export const ENDPOINT_ATTRIBUTE = 'endpoint';
+/**
+ * Endpoints reported one by one per service at a time: 32 covers a typical replica set while keeping a
+ * service at most 33 x 5 live series. Beyond it endpoints are summed into endpoint="other".
+ */
+export const MAX_ENDPOINTS_PER_SERVICE = 32;
+/**
+ * The OpenTelemetry JS SDK keeps reporting every attribute set an asynchronous gauge ever observed
+ * (cumulative temporality), so each endpoint that had series of its own keeps them, at 0, until the
+ * process ends. Endpoints past this many distinct ones per service go to endpoint="other" for good,
+ * which bounds what replica churn (new pod addresses on every rollout) can add.
+ */
+export const MAX_NAMED_ENDPOINTS_PER_SERVICE = 256;
+export const OTHER_ENDPOINTS = 'other';
 export const STATES: readonly ConnectivityStateName[] = ['IDLE', 'CONNECTING', 'READY', 'TRANSIENT_FAILURE', 'SHUTDOWN'];
 
 /** Counts connection events from state changes; returns a function that stops listening. */
@@ -59,10 +75,36 @@ export function observeChannels(meter: Meter, manager: ConnectionManager): () =>
   };
   state.addCallback(observeState);
   info.addCallback(observeInfo);
+  const stopEndpoints = observeEndpoints(meter, manager);
   return () => {
     state.removeCallback(observeState);
     info.removeCallback(observeInfo);
+    stopEndpoints();
   };
+}
+
+/**
+ * The endpoint state gauge: per service, each endpoint (address:port) its channel holds a subchannel
+ * for, 1 for its current state and 0 for the others. An endpoint the load-balancing policy let go (it
+ * left the resolved set) reads 0 in every state. Past the caps above, endpoint="other" counts the
+ * endpoints in each state.
+ */
+export function observeEndpoints(meter: Meter, manager: ConnectionManager): () => void {
+  const gauge = meter.createObservableGauge(ENDPOINT_STATE_GAUGE, {
+    unit: '{state}',
+    description: `Connectivity state of each endpoint of a service channel: 1 for the current state, 0 for the others (0 in all: gone); endpoint="${OTHER_ENDPOINTS}" counts endpoints past the caps in each state.`,
+  });
+  const series = new Map<string, EndpointSeries>();
+  const observe = (result: Observer) => {
+    for (const name of manager.serviceNames()) {
+      const { channel, target } = manager.service(name);
+      if (!channel) continue;
+      if (!series.has(name)) series.set(name, new EndpointSeries({ [GRPCCLIENT_SERVICE]: name, [GRPC_TARGET]: target.canonical }));
+      series.get(name)!.observe(endpointStates(channel), result);
+    }
+  };
+  gauge.addCallback(observe);
+  return () => gauge.removeCallback(observe);
 }
 
 /** The settings as they take effect (caps and minimums applied), not as written. */
@@ -83,4 +125,42 @@ export function settingsAttributes(config: ServiceConfig): Attributes {
     [`${SDK_PREFIX}.wait_for_ready`]: config.wait_for_ready,
     [`${SDK_PREFIX}.tls`]: config.tls.enabled,
   };
+}
+
+type Observer = { observe(value: number, attributes: Attributes): void };
+
+/** One service's endpoint series: which endpoints have series of their own, and what they read now. */
+export class EndpointSeries {
+  private readonly base: Attributes;
+  /** Endpoints that have had series of their own (the SDK keeps those series). */
+  private readonly named = new Set<string>();
+  private otherReported = false;
+
+  constructor(base: Attributes) {
+    this.base = base;
+  }
+
+  observe(endpoints: EndpointState[], result: Observer): void {
+    const own = new Map<string, ConnectivityStateName>();
+    const rest: ConnectivityStateName[] = [];
+    for (const { endpoint, state } of endpoints) {
+      const room = own.size < MAX_ENDPOINTS_PER_SERVICE && (this.named.has(endpoint) || this.named.size < MAX_NAMED_ENDPOINTS_PER_SERVICE);
+      if (room) {
+        this.named.add(endpoint);
+        own.set(endpoint, state);
+      } else {
+        rest.push(state);
+      }
+    }
+    for (const endpoint of this.named) {
+      const current = own.get(endpoint);
+      for (const candidate of STATES) result.observe(candidate === current ? 1 : 0, { ...this.base, [ENDPOINT_ATTRIBUTE]: endpoint, [STATE_ATTRIBUTE]: candidate });
+    }
+    if (rest.length === 0 && !this.otherReported) return;
+    this.otherReported = true;
+    for (const candidate of STATES) {
+      const count = rest.filter((state) => state === candidate).length;
+      result.observe(count, { ...this.base, [ENDPOINT_ATTRIBUTE]: OTHER_ENDPOINTS, [STATE_ATTRIBUTE]: candidate });
+    }
+  }
 }
