@@ -4,16 +4,13 @@
 import test from 'ava';
 import { createServer, type Server } from 'node:http';
 import { Metadata, status as Status } from '@grpc/grpc-js';
-import { trace } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { ConnectionManager, loadConfig } from '../src/index.ts';
 import { AggregatingRecorder, InstrumentRecorder, type CallMetricsRecorder, type MethodSeries } from '../src/telemetry/call-metrics.ts';
-import { CallTelemetry } from '../src/telemetry/call-telemetry.ts';
 import { createClientInstruments } from '../src/telemetry/instruments.ts';
-import { createSdkLogger } from '../src/telemetry/logger.ts';
 import { CallMetricsProducer } from '../src/telemetry/metric-producer.ts';
-import { registeredMethodNamer } from '../src/telemetry/method-names.ts';
+import { callTelemetryFor } from './helpers/call-telemetry.ts';
 import { getBook, getBookError, streamBooks } from './helpers/calls.ts';
 import { BookService } from './helpers/protos.ts';
 import { startBookServer } from './helpers/servers.ts';
@@ -81,20 +78,7 @@ test('fast-path metrics equal the API instruments bucket for bucket, for calls o
   producer.add(aggregating);
   const instruments = createClientInstruments(api.provider.getMeter('grpcclient'));
   const recorder = new TeeRecorder(aggregating, new InstrumentRecorder(instruments, `dns:///${server.address}`, 'books'));
-  const manager = new ConnectionManager({
-    telemetryFor: (service) =>
-      new CallTelemetry({
-        service: 'books',
-        target: service.target.canonical,
-        host: service.target.host,
-        port: service.target.port,
-        tracer: trace.getTracer('unused'),
-        metrics: recorder,
-        logger: createSdkLogger({ level: 'silent', format: 'json' }),
-        config: loadConfig({ grpc_clients: { services: [{ name: 'x', address: 'x:1' }] } }, { env: {} }).telemetry,
-        metricMethod: registeredMethodNamer(service),
-      }),
-  });
+  const manager = new ConnectionManager({ telemetryFor: (service) => callTelemetryFor(service, recorder) });
   manager.register(config);
   t.teardown(() => manager.close(0));
   const client = manager.client('books', BookService);
