@@ -5,7 +5,7 @@ import { Metadata, status as Status } from '@grpc/grpc-js';
 import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { init, type GrpcClients } from '../src/index.ts';
 import { createSdkLogger } from '../src/telemetry/logger.ts';
-import { LATENCY_BUCKETS_S, SIZE_BUCKETS_BY } from '../src/telemetry/instruments.ts';
+import { CALL_HEDGES, CALL_RETRIES, LATENCY_BUCKETS_S, SIZE_BUCKETS_BY } from '../src/telemetry/instruments.ts';
 import { getBook, getBookError, streamBooks, type BookClient } from './helpers/calls.ts';
 import { BookService } from './helpers/protos.ts';
 import { startBookServer, type BookServerOptions, type RunningServer } from './helpers/servers.ts';
@@ -154,6 +154,9 @@ test('call and attempt metrics carry the standard names, units, buckets and attr
     ['grpc.client.attempt.rcvd_total_compressed_message_size', 'By', SIZE_BUCKETS_BY],
     ['grpc.client.call.duration', 's', LATENCY_BUCKETS_S],
   ];
+  // A96 retry counts: buckets exactly 1-5 (checked on the instrument, as no call here retried).
+  t.deepEqual(CALL_RETRIES.buckets, [1, 2, 3, 4, 5]);
+  t.deepEqual(CALL_HEDGES.buckets, [1, 2, 3, 4, 5]);
   for (const [name, unit, buckets] of expectations) {
     const metric = metrics.get(name);
     t.truthy(metric, name);
@@ -212,6 +215,7 @@ test('authorization, cookie and configured metadata never reach logs or span att
   const metadata = new Metadata();
   metadata.set('authorization', 'Bearer s3cret-token');
   metadata.set('cookie', 'session=s3cret-cookie');
+  metadata.set('proxy-authorization', 'Basic s3cret-proxy');
   metadata.set('x-api-key', 's3cret-key');
   metadata.set('x-request-id', 'req-42');
   const { traceId } = await telemetry.inRootSpan(() => getBook(env.books, 'b1', {}, metadata));
@@ -220,6 +224,7 @@ test('authorization, cookie and configured metadata never reach logs or span att
   t.false(everything.includes('s3cret'));
   t.is(span.attributes['rpc.request.metadata.x-request-id'], 'req-42');
   t.is(span.attributes['rpc.request.metadata.authorization'], '[REDACTED]');
+  t.is(span.attributes['rpc.request.metadata.proxy-authorization'], '[REDACTED]');
   // The server still gets the real values: redaction is about telemetry only.
   t.deepEqual(env.server.received[0]!.get('authorization'), ['Bearer s3cret-token']);
   await teardown(env);
