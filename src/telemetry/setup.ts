@@ -1,6 +1,7 @@
 // Telemetry for one init(): starts (or reuses) OpenTelemetry, creates the instruments, the logger and
 // the chain layers, watches the manager's channels, and undoes it all in shutdown().
 import { metrics, trace } from '@opentelemetry/api';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'winston';
 import type { ConnectionManager } from '../channels/manager.ts';
 import type { TelemetryConfig } from '../config/types.ts';
@@ -27,12 +28,19 @@ export interface TelemetryOptions {
   service?: string;
   /** Use this logger instead of creating one. */
   logger?: Logger;
+  /** Extra metric sources handed to every metric reader the SDK starts. */
+  metricProducers?: MetricProducer[];
 }
 
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
   const serviceName = options.env['OTEL_SERVICE_NAME'] || options.service || config.service_name || undefined;
   const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
-  const otel = await startOpenTelemetry(config, { env: options.env, ...(options.service ? { service: options.service } : {}), warn: (message) => logger.warn(message) });
+  const otel = await startOpenTelemetry(config, {
+    env: options.env,
+    warn: (message) => logger.warn(message),
+    ...(options.service ? { service: options.service } : {}),
+    ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
+  });
   // Instruments are made after the providers exist: the metrics API has no proxy, and an instrument
   // taken from the no-op provider would stay a no-op.
   const meter = metrics.getMeter(SDK_PREFIX);
@@ -47,7 +55,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
       stops.push(countConnectionEvents(manager, instruments), observeChannels(meter, manager));
     },
     async shutdown() {
-      // Flush first, so the last export still carries the channel gauges.
+      // Flush first, so the last export still carries the channel gauges. Bounded by flush_timeout, never rejects.
       await otel.shutdown();
       for (const stop of stops.splice(0)) stop();
     },
