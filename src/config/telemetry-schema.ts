@@ -28,7 +28,7 @@ export const telemetrySchema = {
   },
   resource: {
     process_command: {
-      doc: 'Add process.command, process.command_line, process.command_args and process.executable.path to the exported resource (OpenTelemetry\'s process detector sets them). Off because command lines often carry secrets (tokens, passwords passed as flags).',
+      doc: 'Add process.command, process.command_line, process.command_args and process.executable.path to the exported resource, and the full path in process.executable.name (OpenTelemetry\'s process detector sets them). Off because command lines often carry secrets (tokens, passwords passed as flags).',
       format: 'bool',
       default: false,
       env: 'GRPC_CLIENTS_TELEMETRY_RESOURCE_PROCESS_COMMAND',

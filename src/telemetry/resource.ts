@@ -1,6 +1,7 @@
 // The resource every exported span and metric carries: OpenTelemetry's host, OS, process and instance
 // detectors, OTEL_RESOURCE_ATTRIBUTES, then service.name; the process command line only when asked for.
 import { defaultResource, detectResources, hostDetector, osDetector, processDetector, resourceFromAttributes, serviceInstanceIdDetector, type Resource, type ResourceDetector } from '@opentelemetry/resources';
+import { basename } from 'node:path';
 import type { TelemetryConfig } from '../config/types.ts';
 
 /** Process attributes that can carry secrets: flags such as --password=… are part of the command line. */
@@ -13,6 +14,9 @@ function processDetectorFor(config: TelemetryConfig): ResourceDetector {
     detect(detection) {
       const attributes = { ...processDetector.detect(detection).attributes };
       for (const name of PROCESS_COMMAND_ATTRIBUTES) delete attributes[name];
+      // The detector takes the name from process.title, which is argv[0]: often the full path.
+      const name = attributes['process.executable.name'];
+      if (typeof name === 'string') attributes['process.executable.name'] = basename(name);
       return { attributes };
     },
   };
@@ -40,7 +44,8 @@ function envResourceAttributes(env: NodeJS.ProcessEnv, warn: (message: string) =
 
 export function buildResource(config: TelemetryConfig, env: NodeJS.ProcessEnv, serviceName: string | undefined, warn: (message: string) => void): Resource {
   const detected = detectResources({ detectors: [hostDetector, osDetector, processDetectorFor(config), serviceInstanceIdDetector] });
-  const named = serviceName ? resourceFromAttributes({ 'service.name': serviceName }) : undefined;
-  const resource = defaultResource().merge(detected).merge(resourceFromAttributes(envResourceAttributes(env, warn)));
-  return named ? resource.merge(named) : resource;
+  const fromEnv = envResourceAttributes(env, warn);
+  // The SDK's own fallback is "unknown_service:" + argv[0], a full path; the spec asks for the executable name.
+  const name = serviceName ?? fromEnv['service.name'] ?? `unknown_service:${basename(process.argv0)}`;
+  return defaultResource().merge(detected).merge(resourceFromAttributes({ ...fromEnv, 'service.name': name }));
 }

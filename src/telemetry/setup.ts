@@ -11,6 +11,7 @@ import { countConnectionEvents, observeChannels } from './channel-metrics.ts';
 import { createClientInstruments } from './instruments.ts';
 import { telemetryLayers } from './layers.ts';
 import { createSdkLogger } from './logger.ts';
+import { resourceServiceName } from './exporters.ts';
 import { startOpenTelemetry, type OpenTelemetryHandle } from './sdk.ts';
 
 export interface Telemetry {
@@ -33,7 +34,7 @@ export interface TelemetryOptions {
 }
 
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
-  const serviceName = options.env['OTEL_SERVICE_NAME'] || options.service || config.service_name || undefined;
+  const serviceName = resourceServiceName(config, options.env, options.service);
   const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
   const otel = await startOpenTelemetry(config, {
     env: options.env,
