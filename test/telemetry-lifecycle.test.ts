@@ -2,9 +2,11 @@
 // metric producers, export failures, and a shutdown that neither hangs nor rejects on a dead collector.
 // Real OTLP HTTP endpoints and Prometheus scrapes; serial, because OpenTelemetry globals are process-wide.
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { propagation, trace, ValueType, type TracerProvider } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type MetricProducer } from '@opentelemetry/sdk-metrics';
@@ -117,6 +119,24 @@ test.serial('shutdown() resolves within flush_timeout when the collector accepts
   const elapsed = performance.now() - started;
   await connected; // the final export really did reach the stuck collector
   t.true(lines.some((line) => line.includes('did not finish within flush_timeout (300ms)')), lines.join(''));
+  t.true(elapsed < EXPORTER_TIMEOUT_MS / 2, `took ${elapsed.toFixed(0)}ms`);
+});
+
+test.serial('with handleSignals and the collector down, SIGTERM ends the process within drain + flush_timeout', async (t) => {
+  const collector = `http://127.0.0.1:${await deadPort()}`;
+  const child = spawn(process.execPath, [fileURLToPath(new URL('fixtures/telemetry-signal-process.ts', import.meta.url))], { env: { ...process.env, COLLECTOR: collector }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit');
+  while (!stdout.includes('ready\n')) stdout += ((await once(child.stdout, 'data')) as [Buffer])[0].toString();
+  const signalled = performance.now();
+  child.kill('SIGTERM');
+  const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+  const elapsed = performance.now() - signalled;
+  t.is(signal, 'SIGTERM', stderr);
+  // Nothing to drain; without the flush bound the exporter's 10s timeout and retries would set the pace.
   t.true(elapsed < EXPORTER_TIMEOUT_MS / 2, `took ${elapsed.toFixed(0)}ms`);
 });
 
