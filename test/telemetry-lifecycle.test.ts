@@ -218,6 +218,15 @@ test.serial('OTEL_PROPAGATORS chooses among tracecontext and baggage; none regis
   }
 });
 
+test.serial('OTEL_SDK_DISABLED=true starts no providers', async (t) => {
+  const receiver = await withReceiver(t);
+  const sdk = await initWith({ traces: { exporter: 'otlp', endpoint: receiver.url }, metrics: { exporter: 'none' } }, { env: { OTEL_SDK_DISABLED: 'true' } });
+  t.false(globalProvidersRegistered());
+  endSpans(1);
+  await sdk.shutdown();
+  t.deepEqual([...receiver.received.keys()], []);
+});
+
 test.serial('two init()s share one SDK: the first shutdown() leaves it running, the last unregisters the globals', async (t) => {
   const receiver = await withReceiver(t);
   const telemetry = { traces: { exporter: 'otlp', endpoint: receiver.url }, metrics: { exporter: 'none' } };
