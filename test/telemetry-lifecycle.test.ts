@@ -283,8 +283,8 @@ test.serial('a failing exporter is warned about at most once a minute, and every
   const port = await deadPort();
   let now = 1_000_000;
   const warnings: string[] = [];
-  // export_timeout below the exporter's first retry delay (about 1s): each export fails once, fast.
-  const config = telemetryConfig({ export_timeout: '300ms', traces: { exporter: 'otlp', endpoint: collector }, metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: port } });
+  // export_timeout below the exporter's shortest first retry delay (1s - 20% jitter): each export is one refused attempt.
+  const config = telemetryConfig({ export_timeout: '750ms', traces: { exporter: 'otlp', endpoint: collector }, metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: port } });
   const otel = await startOpenTelemetry(config, { env: {}, warn: (message) => warnings.push(message), now: () => now });
   t.teardown(() => otel.shutdown());
   const failedExport = async (at: number) => {
