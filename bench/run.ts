@@ -4,10 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeTestPki } from '../test/helpers/tls.ts';
 import type { ClientReport, ClientSpec } from './client.ts';
+import type { ImportInitReport } from './import-init.ts';
 import type { InitReport } from './init-lazy.ts';
 import { parseOptions } from './options.ts';
+import { telemetryConfig } from './variants/grpcclient.ts';
 import { run, start, stop } from './processes.ts';
 import { renderMarkdown, summarise, type BenchResults, type RunRecord } from './report.ts';
 import type { RetryReport } from './retry-amplification.ts';
@@ -81,7 +84,12 @@ try {
   }
 
   const init: BenchResults['init'] = [];
+  const importInit: ImportInitReport[] = [];
   if (!options.skip.has('init')) {
+    // The built package is what users import; at least 5 runs, as one fresh process says little.
+    execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], { cwd: new URL('..', import.meta.url) });
+    for (let index = 0; index < Math.max(5, options.initRuns); index++) importInit.push(await run<ImportInitReport>('import-init.ts', [JSON.stringify(telemetryConfig('off', targets.sinkUrl))]));
+    log(`import + init() of 1 lazy service, telemetry off: ${importInit.map((report) => `${report.ms.toFixed(0)} ms (cpu ${report.cpuMs.toFixed(0)})`).join(', ')}`);
     for (const profile of ['off', 'all'] as const) {
       const runs: InitReport[] = [];
       for (let index = 0; index < options.initRuns; index++) runs.push(await run<InitReport>('init-lazy.ts', [profile, targets.sinkUrl], ['--expose-gc']));
@@ -113,6 +121,7 @@ try {
     summary: summarise(records, options.variants, options.scenarios.map((scenario) => scenario.name)),
     runs: records,
     init,
+    importInit,
     ...(soak ? { soak } : {}),
     ...(retry ? { retry } : {}),
   };

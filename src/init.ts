@@ -8,7 +8,7 @@ import type { PromiseClient } from './clients/types.ts';
 import { ConfigError, ConnectError, UnknownServiceError } from './errors.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { DEFAULT_SHUTDOWN_SIGNALS, handleShutdownSignals, type ShutdownSignal } from './shutdown-signals.ts';
-import { startTelemetry } from './telemetry/setup.ts';
+import type { Telemetry } from './telemetry/setup.ts';
 import type { Logger } from 'winston';
 
 /** Service name → generated client class, e.g. `{ 'book-service': proto.book.v1.BookService }`. */
@@ -61,9 +61,10 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   const unknown = Object.keys(options.clients).filter((name) => !configured.includes(name));
   if (unknown.length > 0) throw new UnknownServiceError(unknown.join('", "'), configured);
 
-  // Before the manager, so the first channel's state changes and calls are already observed.
-  const telemetry = config.telemetry.enabled
-    ? await startTelemetry(config.telemetry, { env, ...(options.service ? { service: options.service } : {}), ...(options.logger ? { logger: options.logger } : {}) })
+  // Before the manager, so the first channel's state changes and calls are already observed. Imported
+  // only when enabled: the OpenTelemetry SDK packages are most of the cost of loading grpcclient.
+  const telemetry: Telemetry | undefined = config.telemetry.enabled
+    ? await (await import('./telemetry/setup.ts')).startTelemetry(config.telemetry, { env, ...(options.service ? { service: options.service } : {}), ...(options.logger ? { logger: options.logger } : {}) })
     : undefined;
   // Created after the manager (it watches its channels); the manager's afterReady hook reaches it through this.
   let health: HealthMonitor | undefined;

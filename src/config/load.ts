@@ -3,7 +3,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { extname, isAbsolute, resolve, dirname } from 'node:path';
 import convict from 'convict';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
 import { parseTarget } from '../channels/target.ts';
 import { formatDuration } from './duration.ts';
@@ -55,6 +55,12 @@ export function loadConfig(source: ConfigSource, options: LoadOptions = {}): Grp
   if (problems.length > 0) throw new ConfigError(label, problems);
   const { drain_timeout, telemetry } = globalConfig.getProperties().grpc_clients;
   return { services, drain_timeout, telemetry } as GrpcClientsConfig;
+}
+
+/** yaml is loaded on the first YAML file: a config passed as an object or JSON does not pay for it at import. */
+function parseYaml(text: string): unknown {
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return parse(text);
 }
 
 function readSource(source: ConfigSource): { document: unknown; label: string; baseDir: string } {

@@ -14,6 +14,26 @@ export const telemetrySchema = {
     default: '',
     env: 'GRPC_CLIENTS_TELEMETRY_SERVICE_NAME',
   },
+  flush_timeout: {
+    doc: 'Longest shutdown() waits for the last spans and metrics to be exported before it drops them; an unreachable or stuck collector must not hold up a deploy (a SIGTERM exit waits drain_timeout + this).',
+    format: 'positive-duration',
+    default: 2_000,
+    env: 'GRPC_CLIENTS_TELEMETRY_FLUSH_TIMEOUT',
+  },
+  export_timeout: {
+    doc: 'Longest one OTLP export may take, the exporter\'s own retries included; half the OTel default of 10s, because a healthy collector answers within a second and a hung export holds back the next batch. OTEL_EXPORTER_OTLP_TIMEOUT overrides; the metrics one never exceeds export_interval.',
+    format: 'positive-duration',
+    default: 5_000,
+    env: 'GRPC_CLIENTS_TELEMETRY_EXPORT_TIMEOUT',
+  },
+  resource: {
+    process_command: {
+      doc: 'Add process.command, process.command_line, process.command_args and process.executable.path to the exported resource, and the full path in process.executable.name (OpenTelemetry\'s process detector sets them). Off because command lines often carry secrets (tokens, passwords passed as flags).',
+      format: 'bool',
+      default: false,
+      env: 'GRPC_CLIENTS_TELEMETRY_RESOURCE_PROCESS_COMMAND',
+    },
+  },
   traces: {
     exporter: {
       doc: 'otlp (OTLP over HTTP), console or none; OTEL_TRACES_EXPORTER overrides.',

@@ -56,6 +56,11 @@ export interface ServiceConfig {
 export interface TelemetryConfig {
   enabled: boolean;
   service_name: string;
+  /** Milliseconds. */
+  flush_timeout: number;
+  /** Milliseconds. */
+  export_timeout: number;
+  resource: { process_command: boolean };
   traces: { exporter: 'otlp' | 'console' | 'none'; endpoint: string; sample_ratio: number };
   metrics: {
     exporter: 'prometheus' | 'otlp' | 'both' | 'none';

@@ -40,3 +40,21 @@ export function metricExportIntervalMs(config: TelemetryConfig, env: NodeJS.Proc
 export function resourceServiceName(config: TelemetryConfig, env: NodeJS.ProcessEnv, initService?: string): string | undefined {
   return env['OTEL_SERVICE_NAME'] || initService || config.service_name || undefined;
 }
+
+/**
+ * Longest one OTLP export of a signal may take, retries included: OTEL_EXPORTER_OTLP_<SIGNAL>_TIMEOUT, then
+ * OTEL_EXPORTER_OTLP_TIMEOUT (ms), else the config.
+ */
+export function exportTimeoutMs(signal: 'traces' | 'metrics', config: TelemetryConfig, env: NodeJS.ProcessEnv): number {
+  for (const name of [`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_TIMEOUT`, 'OTEL_EXPORTER_OTLP_TIMEOUT']) {
+    const fromEnv = Number(env[name]);
+    if (Number.isFinite(fromEnv) && fromEnv > 0) return fromEnv;
+  }
+  return config.export_timeout;
+}
+
+/** The standard OTEL_BSP_SCHEDULE_DELAY (ms between batch exports), which the BatchSpanProcessor does not read when handed an exporter. */
+export function spanBatchDelayMs(env: NodeJS.ProcessEnv): number | undefined {
+  const delay = Number(env['OTEL_BSP_SCHEDULE_DELAY']);
+  return Number.isFinite(delay) && delay > 0 ? delay : undefined;
+}

@@ -1,21 +1,27 @@
-// Starts the OpenTelemetry Node SDK for the process, unless the application already registered its
-// own providers; then the SDK's spans and metrics go to those and nothing is started twice.
-import { context, metrics, propagation, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+// Starts OpenTelemetry for the process (tracer and meter providers, context manager, propagator), unless
+// the application already registered its own providers; shares it across init()s and bounds its shutdown.
+import { context, metrics, propagation, trace, type MeterProvider as ApiMeterProvider, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from '../config/types.ts';
-import { metricExportIntervalMs, metricExporterKinds, otlpUrl, resourceServiceName, traceExporterKind } from './exporters.ts';
+import { SDK_PREFIX } from './attributes.ts';
+import { EXPORT_FAILURES, exportFailures } from './export-failures.ts';
+import { resourceServiceName } from './exporters.ts';
+import { metricReaders, spanProcessors } from './pipelines.ts';
+import { propagatorFor } from './propagator.ts';
+import { buildResource } from './resource.ts';
+import { samplerFor } from './sampler.ts';
 
 export interface OpenTelemetryHandle {
   /** True when this SDK started the providers (and so owns their shutdown). */
   readonly started: boolean;
   /** The Prometheus scrape endpoint, when one was started. */
   readonly prometheusUrl?: string;
-  /** Flushes spans and metrics; shuts the providers down only if this SDK started them. */
+  /**
+   * Flushes spans and metrics; shuts the providers down only if this SDK started them. Never rejects and
+   * takes at most flush_timeout: what is not exported by then is dropped, with a warning.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -23,71 +29,95 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   /** init({ service }). */
   service?: string;
-  /** Reports problems that must not stop the application (e.g. the Prometheus port is taken). */
+  /** Reports problems that must not stop the application (a taken Prometheus port, a failing exporter). */
   warn(message: string): void;
-  /** Metrics aggregated outside the SDK, handed to every metric reader started here at collection time. */
+  /** Extra metric sources (e.g. the call engine's pre-aggregated metrics), handed to every metric reader. */
   metricProducers?: MetricProducer[];
+  /** Clock of the once-a-minute export failure warning (ms). */
+  now?: () => number;
 }
 
-/** There is one global provider per process: an SDK started by the first init() serves later ones. */
-let running: { refs: number; handle: OpenTelemetryHandle } | undefined;
+interface Started {
+  prometheusUrl?: string;
+  /** Unregisters the globals, then shuts the providers down within the given time. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** There is one set of global providers per process: the SDK started by the first init() serves later ones. */
+let shared: { refs: number; started: Promise<Started | undefined> } | undefined;
 
 export async function startOpenTelemetry(config: TelemetryConfig, options: StartOptions): Promise<OpenTelemetryHandle> {
-  if (running) {
-    running.refs += 1;
-    return released(running);
+  const flushOnly = { started: false, shutdown: () => flushGlobalProviders(config.flush_timeout, options.warn) };
+  if (!shared) {
+    // OTEL_SDK_DISABLED is the standard switch for "record nothing" while the API stays usable.
+    if (globalProvidersRegistered() || options.env['OTEL_SDK_DISABLED'] === 'true') return flushOnly;
+    shared = { refs: 0, started: start(config, options) };
   }
-  if (globalProvidersRegistered()) return flushOnly();
-
-  const readers = await metricReaders(config, options);
-  const sdk = new NodeSDK({
-    serviceName: resourceServiceName(config, options.env, options.service),
-    spanProcessors: spanProcessors(config, options.env),
-    metricReaders: readers.readers,
-    // No OpenTelemetry log pipeline: the SDK logs through winston; an empty list stops the env default.
-    logRecordProcessors: [],
-    instrumentations: [],
-    ...(options.env['OTEL_TRACES_SAMPLER'] ? {} : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.traces.sample_ratio) }) }),
-  });
-  sdk.start();
-  const state = {
-    refs: 1,
-    handle: {
-      started: true,
-      ...(readers.prometheusUrl ? { prometheusUrl: readers.prometheusUrl } : {}),
-      shutdown: async () => {
-        running = undefined;
-        await sdk.shutdown();
-        // The SDK leaves its shut-down providers registered; unregister them so a later init() in this
-        // process starts a working SDK instead of mistaking them for the application's own.
-        trace.disable();
-        metrics.disable();
-        propagation.disable();
-        context.disable();
-      },
-    },
-  };
-  running = state;
-  return released(state);
-}
-
-/** A handle whose shutdown only takes effect when the last init() that shares the SDK shuts down. */
-function released(state: { refs: number; handle: OpenTelemetryHandle }): OpenTelemetryHandle {
+  const state = shared;
+  state.refs += 1;
+  const sdk = await state.started;
+  if (!sdk) {
+    if (shared === state) shared = undefined;
+    return flushOnly;
+  }
   let done = false;
   return {
-    ...state.handle,
+    started: true,
+    ...(sdk.prometheusUrl ? { prometheusUrl: sdk.prometheusUrl } : {}),
     shutdown: async () => {
       if (done) return;
       done = true;
       state.refs -= 1;
-      if (state.refs === 0) await state.handle.shutdown();
-      else await flushGlobalProviders();
+      if (state.refs > 0) return flushGlobalProviders(config.flush_timeout, options.warn);
+      if (shared === state) shared = undefined;
+      await sdk.stop(config.flush_timeout);
     },
   };
 }
 
-function flushOnly(): OpenTelemetryHandle {
-  return { started: false, shutdown: flushGlobalProviders };
+/** Undefined (after a warning) when the SDK could not start: telemetry must not fail init(). */
+async function start(config: TelemetryConfig, options: StartOptions): Promise<Started | undefined> {
+  try {
+    return await compose(config, options);
+  } catch (error) {
+    options.warn(`OpenTelemetry not started: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function compose(config: TelemetryConfig, options: StartOptions): Promise<Started> {
+  const { env, warn } = options;
+  const failures = exportFailures({ warn, ...(options.now ? { now: options.now } : {}) });
+  const pipelines = { env, warn, failures, ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}) };
+  const [processors, { readers, prometheusUrl }] = await Promise.all([spanProcessors(config, pipelines), metricReaders(config, pipelines)]);
+  const resource = buildResource(config, env, resourceServiceName(config, env, options.service), warn);
+
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const ownsContext = context.setGlobalContextManager(contextManager);
+  const propagator = propagatorFor(env, warn);
+  const ownsPropagation = propagator ? propagation.setGlobalPropagator(propagator) : false;
+  // Like the OpenTelemetry Node SDK: a signal with no exporter gets no provider, so its API stays a cheap no-op.
+  const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
+  if (meterProvider) {
+    metrics.setGlobalMeterProvider(meterProvider);
+    failures.countWith(meterProvider.getMeter(SDK_PREFIX).createCounter(EXPORT_FAILURES, { unit: '{export}', description: 'Span and metric exports that failed (collector unreachable, timed out or refused), by signal and exporter.' }));
+  }
+  const tracerProvider = processors.length > 0 ? new TracerProvider({ resource, spanProcessors: processors, sampler: samplerFor(config, env, warn) }) : undefined;
+  if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
+
+  return {
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+    async stop(timeoutMs) {
+      // Unregistered first, so an init() that starts while this one still flushes gets providers of its own.
+      if (tracerProvider) trace.disable();
+      if (meterProvider) metrics.disable();
+      if (ownsPropagation) propagation.disable();
+      if (ownsContext) context.disable();
+      else contextManager.disable();
+      const providers = [tracerProvider, meterProvider].filter((provider) => provider !== undefined);
+      await settleWithin(timeoutMs, providers.map((provider) => provider.shutdown()), 'shutdown', warn);
+    },
+  };
 }
 
 /**
@@ -95,55 +125,31 @@ function flushOnly(): OpenTelemetryHandle {
  * only public sign of "nothing registered".
  */
 export function globalProvidersRegistered(): boolean {
-  const tracerProvider = (trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider }).getDelegate?.() ?? trace.getTracerProvider();
+  const tracerProvider = (trace.getTracerProvider() as ApiTracerProvider & { getDelegate?: () => ApiTracerProvider }).getDelegate?.() ?? trace.getTracerProvider();
   return tracerProvider.constructor.name !== 'NoopTracerProvider' || metrics.getMeterProvider().constructor.name !== 'NoopMeterProvider';
 }
 
-async function flushGlobalProviders(): Promise<void> {
+function flushGlobalProviders(timeoutMs: number, warn: (message: string) => void): Promise<void> {
   type Flushable = { forceFlush?: () => Promise<unknown> };
-  const tracerProvider = (trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider }).getDelegate?.();
-  const meterProvider: MeterProvider = metrics.getMeterProvider();
-  await Promise.allSettled([(tracerProvider as Flushable | undefined)?.forceFlush?.(), (meterProvider as Flushable).forceFlush?.()]);
+  const tracerProvider = (trace.getTracerProvider() as ApiTracerProvider & { getDelegate?: () => ApiTracerProvider }).getDelegate?.() as Flushable | undefined;
+  const meterProvider: ApiMeterProvider & Flushable = metrics.getMeterProvider();
+  const flushes = [tracerProvider?.forceFlush?.(), meterProvider.forceFlush?.()].filter((flush) => flush !== undefined);
+  return settleWithin(timeoutMs, flushes, 'flush', warn);
 }
 
-function spanProcessors(config: TelemetryConfig, env: NodeJS.ProcessEnv): SpanProcessor[] {
-  // The standard OTEL_BSP_SCHEDULE_DELAY (ms between batch exports, default 5000), which this
-  // BatchSpanProcessor does not read by itself when handed an exporter.
-  const delay = Number(env['OTEL_BSP_SCHEDULE_DELAY']);
-  const batching = Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {};
-  switch (traceExporterKind(config, env)) {
-    case 'otlp':
-      return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: otlpUrl('traces', config, env) }), ...batching })];
-    case 'console':
-      return [new BatchSpanProcessor({ exporter: new ConsoleSpanExporter(), ...batching })];
-    case 'none':
-      return [];
+/** Waits for every promise, at most timeoutMs; never rejects: failures and the timeout become warnings. */
+async function settleWithin(timeoutMs: number, work: Promise<unknown>[], what: string, warn: (message: string) => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    // A flush still waiting on a dead collector must not be what keeps the process alive.
+    timer.unref();
+  });
+  const outcome = await Promise.race([Promise.allSettled(work), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    warn(`OpenTelemetry ${what} did not finish within flush_timeout (${timeoutMs}ms); spans and metrics not exported by then are dropped`);
+    return;
   }
-}
-
-async function metricReaders(config: TelemetryConfig, options: StartOptions): Promise<{ readers: IMetricReader[]; prometheusUrl?: string }> {
-  const readers: IMetricReader[] = [];
-  let prometheusUrl: string | undefined;
-  const exportIntervalMillis = metricExportIntervalMs(config, options.env);
-  const metricProducers = options.metricProducers ?? [];
-  for (const kind of metricExporterKinds(config, options.env)) {
-    if (kind === 'otlp') readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env) }), exportIntervalMillis, metricProducers }));
-    if (kind === 'console') readers.push(new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis, metricProducers }));
-    if (kind === 'prometheus') {
-      const { prometheus_host: host, prometheus_port: port } = config.metrics;
-      const exporter = await new Promise<PrometheusExporter | undefined>((resolve) => {
-        const candidate: PrometheusExporter = new PrometheusExporter({ host, port, metricProducers }, (error) => {
-          if (!error) return resolve(candidate);
-          // A taken port must not stop the application: calls still work, only scraping does not.
-          options.warn(`Prometheus endpoint not started on ${host}:${port}: ${error.message}`);
-          resolve(undefined);
-        });
-      });
-      if (exporter) {
-        readers.push(exporter);
-        prometheusUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/metrics`;
-      }
-    }
-  }
-  return prometheusUrl ? { readers, prometheusUrl } : { readers };
+  for (const result of outcome) if (result.status === 'rejected') warn(`OpenTelemetry ${what} failed: ${String((result.reason as Error)?.message ?? result.reason)}`);
 }

@@ -12,6 +12,7 @@ import { createClientInstruments } from './instruments.ts';
 import { createSdkLogger } from './logger.ts';
 import { callMetricsProducer } from './metric-producer.ts';
 import { registeredMethodNamer } from './method-names.ts';
+import { resourceServiceName } from './exporters.ts';
 import { startOpenTelemetry, type OpenTelemetryHandle } from './sdk.ts';
 
 export interface Telemetry {
@@ -33,12 +34,12 @@ export interface TelemetryOptions {
 }
 
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
-  const serviceName = options.env['OTEL_SERVICE_NAME'] || options.service || config.service_name || undefined;
+  const serviceName = resourceServiceName(config, options.env, options.service);
   const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
   const otel = await startOpenTelemetry(config, {
     env: options.env,
-    ...(options.service ? { service: options.service } : {}),
     warn: (message) => logger.warn(message),
+    ...(options.service ? { service: options.service } : {}),
     metricProducers: [callMetricsProducer],
   });
   // Instruments are made after the providers exist: the metrics API has no proxy, and an instrument
@@ -79,7 +80,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
       stops.push(countConnectionEvents(manager, instruments), observeChannels(meter, manager));
     },
     async shutdown() {
-      // Flush first, so the last export still carries the channel gauges and call metrics.
+      // Flush first, so the last export still carries the channel gauges and call metrics. Bounded by flush_timeout, never rejects.
       await otel.shutdown();
       for (const stop of stops.splice(0)) stop();
     },

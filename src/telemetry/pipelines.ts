@@ -1,0 +1,71 @@
+// The export pipelines the config asks for: span processors and metric readers. Each exporter module is
+// imported only when it is used, so a Prometheus-only service never loads the OTLP exporters.
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { TelemetryConfig } from '../config/types.ts';
+import type { ExportFailures } from './export-failures.ts';
+import { exportTimeoutMs, metricExportIntervalMs, metricExporterKinds, otlpUrl, spanBatchDelayMs, traceExporterKind, type MetricExporterKind } from './exporters.ts';
+
+export interface PipelineOptions {
+  env: NodeJS.ProcessEnv;
+  warn(message: string): void;
+  failures: ExportFailures;
+  /** Extra metric sources handed to every reader. */
+  metricProducers?: MetricProducer[];
+}
+
+export async function spanProcessors(config: TelemetryConfig, options: PipelineOptions): Promise<SpanProcessor[]> {
+  const kind = traceExporterKind(config, options.env);
+  if (kind === 'none') return [];
+  const timeout = exportTimeoutMs('traces', config, options.env);
+  const delay = spanBatchDelayMs(options.env);
+  const exporter =
+    kind === 'otlp'
+      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: otlpUrl('traces', config, options.env), timeoutMillis: timeout })
+      : new ConsoleSpanExporter();
+  return [new BatchSpanProcessor({ exporter: options.failures.spans(exporter, kind), exportTimeoutMillis: timeout, ...(delay ? { scheduledDelayMillis: delay } : {}) })];
+}
+
+export async function metricReaders(config: TelemetryConfig, options: PipelineOptions): Promise<{ readers: IMetricReader[]; prometheusUrl?: string }> {
+  const readers: IMetricReader[] = [];
+  let prometheusUrl: string | undefined;
+  const producers = options.metricProducers?.length ? { metricProducers: options.metricProducers } : {};
+  const interval = metricExportIntervalMs(config, options.env);
+  // An export that outlives the interval would make the reader skip the next one.
+  const timeout = Math.min(exportTimeoutMs('metrics', config, options.env), interval);
+  const periodic = (exporter: PushMetricExporter, kind: MetricExporterKind) =>
+    new PeriodicExportingMetricReader({ exporter: options.failures.metrics(exporter, kind), exportIntervalMillis: interval, exportTimeoutMillis: timeout, ...producers });
+  for (const kind of metricExporterKinds(config, options.env)) {
+    if (kind === 'otlp') {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+      readers.push(periodic(new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env), timeoutMillis: timeout }), kind));
+    }
+    if (kind === 'console') readers.push(periodic(new ConsoleMetricExporter(), kind));
+    if (kind === 'prometheus') {
+      const { prometheus_host: host, prometheus_port: port } = config.metrics;
+      const exporter = await startPrometheus(host, port, producers, options.warn);
+      if (exporter) {
+        readers.push(exporter);
+        prometheusUrl = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/metrics`;
+      }
+    }
+  }
+  return prometheusUrl ? { readers, prometheusUrl } : { readers };
+}
+
+/** The scrape endpoint, or undefined (with a warning) when it cannot listen. */
+async function startPrometheus(host: string, port: number, producers: { metricProducers?: MetricProducer[] }, warn: (message: string) => void): Promise<PrometheusExporter | undefined> {
+  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
+  return new Promise((resolve) => {
+    const reader: PrometheusExporter = new PrometheusExporter({ host, port, ...producers }, (error) => {
+      // A taken port must not stop the application: calls still work, only scraping does not.
+      if (error) {
+        warn(`Prometheus endpoint not started on ${host}:${port}: ${error.message}`);
+        return resolve(undefined);
+      }
+      resolve(reader);
+    });
+  });
+}
+
