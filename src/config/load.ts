@@ -109,6 +109,12 @@ function loadService(raw: unknown, path: string, env: NodeJS.ProcessEnv, baseDir
   if (!invalid('reconnect.initial_backoff') && service.reconnect.max_backoff < service.reconnect.initial_backoff) {
     problems.push({ path: `${path}.reconnect.max_backoff`, reason: 'must not be below reconnect.initial_backoff' });
   }
+  if (service.outlier_detection?.enabled === true && service.load_balancing === 'pick_first') {
+    problems.push({ path: `${path}.outlier_detection.enabled`, reason: 'needs load_balancing round_robin or least_request (pick_first sends every call to one address, so there is nothing to eject)' });
+  }
+  if (!invalid('outlier_detection.base_ejection_time') && service.outlier_detection?.max_ejection_time < service.outlier_detection?.base_ejection_time) {
+    problems.push({ path: `${path}.outlier_detection.max_ejection_time`, reason: 'must not be below outlier_detection.base_ejection_time' });
+  }
   return problems.length === before ? service : undefined;
 }
 
