@@ -1,0 +1,90 @@
+// connect_timeout: a peer that accepts TCP and never speaks HTTP/2 (grpc-node #2785) no longer keeps the
+// channel CONNECTING; fail-fast calls fail with UNAVAILABLE saying why, wait_for_ready calls keep waiting.
+import test from 'ava';
+import { Metadata, status as Status } from '@grpc/grpc-js';
+import { init, type StateChange } from '../src/index.ts';
+import { BookService } from './helpers/protos.ts';
+import { startSilentPeer } from './helpers/fault-proxy.ts';
+import { getBook, getBookError, TELEMETRY_OFF } from './helpers/calls.ts';
+import { startBookServer } from './helpers/servers.ts';
+
+const DEADLINE_MS = 8_000;
+
+function initBooks(address: string, fields: Record<string, unknown>) {
+  return init({
+    config: { grpc_clients: { services: [{ name: 'book-service', address, ...fields }] } },
+    clients: { 'book-service': BookService },
+    env: TELEMETRY_OFF,
+  });
+}
+
+/** Resolves with the first state change to `state`. */
+function nextState(manager: { on(event: 'state', listener: (change: StateChange) => void): unknown }, state: string): Promise<void> {
+  return new Promise((resolve) => manager.on('state', (change) => change.current === state && resolve()));
+}
+
+test('a silent peer: a fail-fast call fails with UNAVAILABLE saying TCP was accepted but no HTTP/2 came, long before its deadline', async (t) => {
+  const peer = await startSilentPeer();
+  t.teardown(() => peer.close());
+  const { clients, manager, shutdown } = await initBooks(peer.address, { connect_timeout: '500ms' });
+  t.teardown(shutdown);
+  const failed = nextState(manager, 'TRANSIENT_FAILURE');
+
+  const started = Date.now();
+  const error = await getBookError(clients['book-service'], 'b1', { deadline: started + DEADLINE_MS });
+  const elapsed = Date.now() - started;
+
+  t.is(error.code, Status.UNAVAILABLE);
+  t.regex(error.details, new RegExp(`${peer.address.replace(/\./g, '\\.')} accepted TCP but sent no HTTP/2 within 500ms \\(connect_timeout\\)`));
+  t.true(elapsed < DEADLINE_MS / 2, `failed after ${elapsed}ms`);
+  await failed;
+  t.is(manager.state('book-service'), 'TRANSIENT_FAILURE');
+});
+
+test('a silent peer: a wait_for_ready call keeps waiting and ends DEADLINE_EXCEEDED at its deadline', async (t) => {
+  const peer = await startSilentPeer();
+  t.teardown(() => peer.close());
+  const { clients, manager, shutdown } = await initBooks(peer.address, { connect_timeout: '500ms' });
+  t.teardown(shutdown);
+  const failed = nextState(manager, 'TRANSIENT_FAILURE');
+
+  const deadlineMs = 2_500;
+  const started = Date.now();
+  const error = await getBookError(clients['book-service'], 'b1', { deadline: started + deadlineMs }, new Metadata({ waitForReady: true }));
+  const elapsed = Date.now() - started;
+
+  t.is(error.code, Status.DEADLINE_EXCEEDED);
+  t.true(elapsed >= deadlineMs - 10, `ended after ${elapsed}ms`);
+  await failed; // the channel went TRANSIENT_FAILURE meanwhile, and the call still waited
+});
+
+test('an abandoned attempt is really abandoned: its socket is closed, and a new attempt follows the reconnect backoff', async (t) => {
+  const peer = await startSilentPeer();
+  t.teardown(() => peer.close());
+  const { manager, shutdown } = await initBooks(peer.address, { connect_timeout: '300ms', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } });
+  t.teardown(shutdown);
+  manager.getChannel('book-service').getConnectivityState(true); // start connecting without a call
+
+  await peer.until(() => peer.closedByClient >= 1); // the peer never closes: the client gave the attempt up
+  await peer.until(() => peer.accepted >= 2);
+  t.is(manager.state('book-service'), 'TRANSIENT_FAILURE', 'the channel stays TRANSIENT_FAILURE while attempts keep stalling');
+});
+
+test('a silent peer behind TLS: the call fails saying the TLS handshake did not complete', async (t) => {
+  const peer = await startSilentPeer();
+  t.teardown(() => peer.close());
+  const { clients, shutdown } = await initBooks(peer.address, { connect_timeout: '500ms', tls: { enabled: true, server_name: 'localhost' } });
+  t.teardown(shutdown);
+  const error = await getBookError(clients['book-service'], 'b1', { deadline: Date.now() + DEADLINE_MS });
+  t.is(error.code, Status.UNAVAILABLE);
+  t.regex(error.details, /accepted TCP but did not complete the TLS handshake within 500ms \(connect_timeout\)/);
+});
+
+test('a server that answers within connect_timeout is unaffected: calls succeed', async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  const { clients, manager, shutdown } = await initBooks(server.address, { connect_timeout: '500ms', connect: 'eager' });
+  t.teardown(shutdown);
+  t.is((await getBook(clients['book-service'], 'b1')).title, 'Book 1');
+  t.is(manager.state('book-service'), 'READY');
+});
