@@ -17,6 +17,8 @@ export interface BookServerOptions {
   credentials?: ServerCredentials;
   /** Port to bind (default 0: any free port). */
   port?: number;
+  /** Loopback address to bind (default 127.0.0.1; all of 127.0.0.0/8 is loopback, for several replicas). */
+  host?: string;
   /** Runs before each GetBook answer; may delay, or return a status to fail with. */
   onGetBook?: (call: ServerUnaryCall<{ id: string }, Book>) => Promise<InjectedFailure | void> | InjectedFailure | void;
   /** More services served next to BookService (e.g. grpc.health.v1.Health). */
@@ -75,12 +77,12 @@ export async function startBookServer(options: BookServerOptions = {}): Promise<
   server.addService(BookService.service, handlers);
   for (const extra of options.extraServices ?? []) server.addService(extra.definition, extra.handlers);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(`${options.host ?? '127.0.0.1'}:${options.port ?? 0}`, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
   return {
     server,
     port,
-    address: `127.0.0.1:${port}`,
+    address: `${options.host ?? '127.0.0.1'}:${port}`,
     received,
     stop: () => stopServer(server),
   };
