@@ -87,12 +87,24 @@ export class AttemptTrackingCredentials extends ChannelCredentials {
     const attempt: unknown = options[CONNECT_ATTEMPT_OPTION];
     if (!(attempt instanceof ConnectAttempt)) return connector;
     return {
-      connect: async (socket) => {
-        attempt.tcpConnected(socket);
-        const result = await connector.connect(socket);
-        attempt.secureDone(socket);
-        return result;
-      },
+      connect: (socket) =>
+        new Promise((resolve, reject) => {
+          attempt.tcpConnected(socket);
+          // grpc-js's TLS connector fails only on a TLS error: a socket we close mid-handshake must fail it too.
+          const closed = () => reject(new Error('connection closed before the TLS handshake completed'));
+          socket.once('close', closed);
+          connector.connect(socket).then(
+            (result) => {
+              socket.off('close', closed);
+              attempt.secureDone(socket);
+              resolve(result);
+            },
+            (error: unknown) => {
+              socket.off('close', closed);
+              reject(error);
+            },
+          );
+        }),
       waitForReady: () => connector.waitForReady(),
       getCallCredentials: () => connector.getCallCredentials(),
       destroy: () => connector.destroy(),
