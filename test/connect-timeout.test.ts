@@ -1,6 +1,9 @@
 // connect_timeout: a peer that accepts TCP and never speaks HTTP/2 (grpc-node #2785) no longer keeps the
 // channel CONNECTING; fail-fast calls fail with UNAVAILABLE saying why, wait_for_ready calls keep waiting.
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import { init, type StateChange } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
@@ -16,6 +19,13 @@ function initBooks(address: string, fields: Record<string, unknown>) {
     clients: { 'book-service': BookService },
     env: TELEMETRY_OFF,
   });
+}
+
+/** Fails the test clearly instead of letting it hang when `what` does not happen within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms}ms`)), ms)));
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Resolves with the first state change to `state`. */
@@ -37,7 +47,7 @@ test('a silent peer: a fail-fast call fails with UNAVAILABLE saying TCP was acce
   t.is(error.code, Status.UNAVAILABLE);
   t.regex(error.details, new RegExp(`${peer.address.replace(/\./g, '\\.')} accepted TCP but sent no HTTP/2 within 500ms \\(connect_timeout\\)`));
   t.true(elapsed < DEADLINE_MS / 2, `failed after ${elapsed}ms`);
-  await failed;
+  await within(failed, 5_000, 'the channel goes TRANSIENT_FAILURE');
   t.is(manager.state('book-service'), 'TRANSIENT_FAILURE');
 });
 
@@ -55,7 +65,7 @@ test('a silent peer: a wait_for_ready call keeps waiting and ends DEADLINE_EXCEE
 
   t.is(error.code, Status.DEADLINE_EXCEEDED);
   t.true(elapsed >= deadlineMs - 10, `ended after ${elapsed}ms`);
-  await failed; // the channel went TRANSIENT_FAILURE meanwhile, and the call still waited
+  await within(failed, 1, 'the channel went TRANSIENT_FAILURE while the call waited');
 });
 
 test('an abandoned attempt is really abandoned: its socket is closed, and a new attempt follows the reconnect backoff', async (t) => {
@@ -65,8 +75,9 @@ test('an abandoned attempt is really abandoned: its socket is closed, and a new 
   t.teardown(shutdown);
   manager.getChannel('book-service').getConnectivityState(true); // start connecting without a call
 
-  await peer.until(() => peer.closedByClient >= 1); // the peer never closes: the client gave the attempt up
-  await peer.until(() => peer.accepted >= 2);
+  // The peer never closes a connection: a closed one was given up by the client.
+  await within(peer.until(() => peer.closedByClient >= 1), 5_000, 'the stalled attempt is closed');
+  await within(peer.until(() => peer.accepted >= 2), 5_000, 'a new attempt is made');
   t.is(manager.state('book-service'), 'TRANSIENT_FAILURE', 'the channel stays TRANSIENT_FAILURE while attempts keep stalling');
 });
 
@@ -78,6 +89,45 @@ test('a silent peer behind TLS: the call fails saying the TLS handshake did not 
   const error = await getBookError(clients['book-service'], 'b1', { deadline: Date.now() + DEADLINE_MS });
   t.is(error.code, Status.UNAVAILABLE);
   t.regex(error.details, /accepted TCP but did not complete the TLS handshake within 500ms \(connect_timeout\)/);
+});
+
+/**
+ * A port where TCP connects never complete: a listener in a stopped (SIGSTOP) child process with a full
+ * accept queue, so the kernel drops further SYNs, as a black-holed network path does.
+ */
+async function startStalledListener(t: { teardown(fn: () => unknown): void }): Promise<string> {
+  const script = "const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port))";
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const fillers: Socket[] = [];
+  // Killing the listener makes the kernel refuse the SYNs still being retried, so nothing lingers.
+  t.teardown(() => {
+    child.kill('SIGKILL');
+    for (const socket of fillers) socket.destroy();
+  });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  child.kill('SIGSTOP');
+  // With backlog 1 the kernel completes two handshakes nobody accepts; after that, connects stall.
+  for (let index = 0; index < 2; index += 1) {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    fillers.push(socket);
+    await once(socket, 'connect');
+  }
+  return `127.0.0.1:${port}`;
+}
+
+test('a TCP connect that never completes: the channel goes TRANSIENT_FAILURE at connect_timeout and a fail-fast call says so', async (t) => {
+  const address = await startStalledListener(t);
+  const { clients, manager, shutdown } = await initBooks(address, { connect_timeout: '500ms' });
+  t.teardown(shutdown);
+  const started = Date.now();
+  const error = await getBookError(clients['book-service'], 'b1', { deadline: started + DEADLINE_MS });
+  const elapsed = Date.now() - started;
+  t.is(error.code, Status.UNAVAILABLE);
+  t.regex(error.details, new RegExp(`TCP connect to ${address.replace(/\./g, '\\.')} did not complete within 500ms \\(connect_timeout\\)`));
+  t.true(elapsed < DEADLINE_MS / 2, `failed after ${elapsed}ms`);
+  t.is(manager.state('book-service'), 'TRANSIENT_FAILURE');
 });
 
 test('a server that answers within connect_timeout is unaffected: calls succeed', async (t) => {
