@@ -8,6 +8,7 @@ import { init } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
 import { startBookServer, type RunningServer } from './helpers/servers.ts';
 import { getBook, TELEMETRY_OFF } from './helpers/calls.ts';
+import type { BookServiceClient } from '../protos/gen/book/v1/BookService.ts';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 10_000) {
@@ -123,36 +124,45 @@ test('a call failing UNAVAILABLE counts at least FAILURE_PENALTY_MS; a cancelled
   t.is(other.latencyMs, 5, 'an application answer is a normal sample');
 });
 
-/** Three replicas behind one ipv4: target; replica 0 answers after `slowMs`, the others at once. */
-async function replicas(t: { teardown(fn: () => unknown): void }, slowMs: number) {
+/** Three replicas behind one ipv4: target; replica 0 answers after `slowMs()`, the others at once. */
+async function replicas(t: { teardown(fn: () => unknown): void }, slowMs: () => number) {
   const servers: RunningServer[] = [];
   for (let index = 0; index < 3; index += 1) {
-    const server = await startBookServer({ onGetBook: () => (index === 0 ? sleep(slowMs) : undefined) });
+    const server = await startBookServer({ onGetBook: () => (index === 0 && slowMs() > 0 ? sleep(slowMs()) : undefined) });
     t.teardown(() => server.stop());
     servers.push(server);
   }
   return { servers, target: `ipv4:${servers.map((server) => server.address).join(',')}` };
 }
 
-/** Makes `total` calls, `concurrency` at a time, and returns the share that reached servers[0]. */
-async function slowShare(load_balancing: string, slowMs: number, total: number, concurrency: number, t: { teardown(fn: () => unknown): void }) {
-  const { servers, target } = await replicas(t, slowMs);
+async function initBooks(target: string, load_balancing: string, t: { teardown(fn: () => unknown): void }) {
   const { clients, shutdown } = await init({
     config: { grpc_clients: { services: [{ name: 'book-service', address: target, load_balancing, connect: 'eager' }] } },
     clients: { 'book-service': BookService },
     env: TELEMETRY_OFF,
   });
   t.teardown(shutdown);
+  return clients['book-service'];
+}
+
+/** Makes `total` calls, `concurrency` at a time; returns the share and the calls per replica. */
+async function run(client: BookServiceClient, servers: RunningServer[], total: number, concurrency: number) {
+  const before = servers.map((server) => server.received.length);
   let next = 0;
   const worker = async () => {
     while (next < total) {
       next += 1;
-      await getBook(clients['book-service'], 'b1');
+      await getBook(client, 'b1');
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const counts = servers.map((server) => server.received.length);
+  const counts = servers.map((server, index) => server.received.length - before[index]!);
   return { share: counts[0]! / total, counts };
+}
+
+async function slowShare(load_balancing: string, slowMs: number, total: number, concurrency: number, t: { teardown(fn: () => unknown): void }) {
+  const { servers, target } = await replicas(t, () => slowMs);
+  return run(await initBooks(target, load_balancing, t), servers, total, concurrency);
 }
 
 test.serial('least_request sends a replica that answers in 300 ms under 10% of the calls (round_robin: a third)', async (t) => {
@@ -163,4 +173,22 @@ test.serial('least_request sends a replica that answers in 300 ms under 10% of t
   const roundRobin = await slowShare('round_robin', 300, 120, 8, t);
   t.log(`round_robin: slow replica got ${(roundRobin.share * 100).toFixed(1)}% (calls per replica ${roundRobin.counts.join('/')})`);
   t.true(roundRobin.share > 0.25, 'round_robin does not look at latency');
+});
+
+test.serial('least_request gives a replica that was slow and recovered its share back', async (t) => {
+  let slowMs = 300;
+  const { servers, target } = await replicas(t, () => slowMs);
+  const client = await initBooks(target, 'least_request', t);
+  const slow = await run(client, servers, 300, 8);
+  t.true(slow.share < 0.1, `while slow: ${slow.share}`);
+
+  slowMs = 0;
+  const recovering = Date.now();
+  let window = await run(client, servers, 200, 8);
+  while (window.share < 0.15) {
+    if (Date.now() - recovering > 30_000) throw new Error(`still ${window.share} of the calls 30s after recovering`);
+    window = await run(client, servers, 200, 8);
+  }
+  t.log(`recovered replica back to ${(window.share * 100).toFixed(1)}% of 200 calls ${Date.now() - recovering}ms after it became fast`);
+  t.pass();
 });
