@@ -51,6 +51,18 @@ test('a silent peer: a fail-fast call fails with UNAVAILABLE saying TCP was acce
   t.is(manager.state('book-service'), 'TRANSIENT_FAILURE');
 });
 
+test('with every load_balancing policy a silent peer fails fast calls with the connect_timeout reason', async (t) => {
+  const peer = await startSilentPeer();
+  t.teardown(() => peer.close());
+  for (const load_balancing of ['pick_first', 'round_robin', 'least_request']) {
+    const { clients, shutdown } = await initBooks(peer.address, { connect_timeout: '300ms', load_balancing });
+    t.teardown(shutdown);
+    const error = await getBookError(clients['book-service'], 'b1', { deadline: Date.now() + DEADLINE_MS });
+    t.is(error.code, Status.UNAVAILABLE, load_balancing);
+    t.regex(error.details, /accepted TCP but sent no HTTP\/2 within 300ms \(connect_timeout\)/, load_balancing);
+  }
+});
+
 test('a silent peer: a wait_for_ready call keeps waiting and ends DEADLINE_EXCEEDED at its deadline', async (t) => {
   const peer = await startSilentPeer();
   t.teardown(() => peer.close());
