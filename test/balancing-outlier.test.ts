@@ -96,3 +96,34 @@ test('a replica failing most calls is ejected, the error rate falls to zero, and
   t.log(`back in rotation ${backAfter}ms after the ejection was seen (base_ejection_time ${BASE_EJECTION_MS}ms, interval ${INTERVAL_MS}ms)`);
   t.true(backAfter >= BASE_EJECTION_MS / 2, `came back after ${backAfter}ms`);
 });
+
+test('with least_request the failing replica is ejected too: not even re-measurement calls reach it while ejected', async (t) => {
+  const { bad, target } = await replicas(t);
+  const { clients, shutdown } = await init({
+    config: {
+      grpc_clients: {
+        services: [{
+          name: 'book-service',
+          address: target,
+          connect: 'eager',
+          load_balancing: 'least_request',
+          // least_request already sends a failing replica only its ~1/s re-measurement calls: judge on one.
+          outlier_detection: { enabled: true, interval: '500ms', base_ejection_time: '30s', failure_percentage: { threshold: 50, minimum_hosts: 3, request_volume: 1 } },
+        }],
+      },
+    },
+    clients: { 'book-service': BookService },
+    env: TELEMETRY_OFF,
+  });
+  t.teardown(shutdown);
+  const client = clients['book-service'];
+
+  // Ejected at the first interval that saw one of its calls (its first calls come at once: it is new).
+  const started = Date.now();
+  while (Date.now() - started < 2_000) await calls(client, 40);
+  const atBad = bad.received.length;
+  t.true(atBad > 0, 'it was tried');
+  // Not ejected, it would get a re-measurement call about every second (FORCE_PICK_AFTER_MS).
+  while (Date.now() - started < 4_500) await calls(client, 40);
+  t.is(bad.received.length, atBad, 'no call reached it in 2.5 s while ejected');
+});
