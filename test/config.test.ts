@@ -230,7 +230,7 @@ test('every problem of a config is reported at once', (t) => {
     'grpc_clients.services[0].connect: "sometimes" must be one of the possible values: ["eager","lazy"]',
     'grpc_clients.services[0].address: "localhost" is not host:port (a port is required, e.g. localhost:9002)',
     'grpc_clients.services[1].keepalive: must be an object',
-    'grpc_clients.services[1].load_balancing: "random" must be one of the possible values: ["pick_first","round_robin"]',
+    'grpc_clients.services[1].load_balancing: "random" must be one of the possible values: ["pick_first","round_robin","least_request"]',
     'grpc_clients.services[2].name: is required: letters, digits, ".", "_" or "-"',
     'grpc_clients.services[1].name: duplicate service name "book-service" (first at services[0])',
   ]);

@@ -1,5 +1,6 @@
 // The per-endpoint connectivity gauge, read through an in-memory metric reader.
 import test from 'ava';
+import { getChannelzHandlers } from '@grpc/grpc-js';
 import { init } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
 import { deadPort } from './helpers/servers.ts';
@@ -109,3 +110,41 @@ test('an endpoint past 256 distinct ones per service is counted under "other" fo
   );
   t.true(observed.filter((point) => point.endpoint.startsWith('10.0.0.')).every((point) => point.value === 0), 'departed endpoints read 0');
 });
+
+/** Subchannel id per endpoint of a channel, from grpc-js's channelz registry: a new id is a new connection object. */
+function subchannelIds(channel: import('@grpc/grpc-js').Channel): Record<string, string> {
+  const handlers = getChannelzHandlers() as unknown as Record<string, (call: { request: Record<string, string> }, done: (error: unknown, value: any) => void) => void>;
+  let refs: { subchannel_id: string }[] = [];
+  handlers['GetChannel']!({ request: { channel_id: String(channel.getChannelzRef().id) } }, (_error, value) => (refs = value.channel.subchannel_ref));
+  const ids: Record<string, string> = {};
+  for (const ref of refs) {
+    handlers['GetSubchannel']!({ request: { subchannel_id: String(ref.subchannel_id) } }, (_error, value) => (ids[value.subchannel.data.target] = String(ref.subchannel_id)));
+  }
+  return ids;
+}
+
+for (const policy of ['round_robin', 'least_request'] as const) {
+  test.serial(`${policy}: a replica going down keeps the connections to the others across re-resolutions`, async (t) => {
+    const dns = await startDnsServer();
+    t.teardown(() => dns.close());
+    const replicas = await startReplicas(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+    const [one, two, three] = replicas as [Replica, Replica, Replica];
+    t.teardown(() => Promise.all(replicas.map((replica) => replica.stop())));
+    dns.setA('books.test', replicas.map((replica) => replica.host));
+    const sdk = await init({
+      config: { grpc_clients: { services: [{ name: 'kept', address: `dns://${dns.address}/books.test:${one.port}`, load_balancing: policy, resolve_interval: '100ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
+      clients: { kept: BookService },
+      env: { ...TELEMETRY_IN_MEMORY, GRPC_CLIENTS_TELEMETRY_ENABLED: 'false' },
+    });
+    t.teardown(() => sdk.shutdown());
+    const channel = sdk.manager.getChannel('kept');
+    const before = await gaugeUntil(async () => subchannelIds(channel), (ids) => Object.keys(ids).length === 3, 'three subchannels');
+    await three.stop();
+    // Five more lookups, each answered to the load-balancing policy with the same three addresses.
+    const queries = dns.queries('books.test');
+    await gaugeUntil(async () => dns.queries('books.test'), (count) => count >= queries + 5, 'five more lookups');
+    const after = subchannelIds(channel);
+    t.is(after[one.address], before[one.address]);
+    t.is(after[two.address], before[two.address]);
+  });
+}

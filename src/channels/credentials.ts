@@ -2,8 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
+import { AttemptTrackingCredentials } from '../balancing/connect-attempt.ts';
 
 export function channelCredentials(service: ServiceConfig): ChannelCredentials {
+  // Tracking the connection attempts lets connect_timeout say which step stalled and close the socket.
+  return new AttemptTrackingCredentials(baseCredentials(service));
+}
+
+function baseCredentials(service: ServiceConfig): ChannelCredentials {
   const { tls } = service;
   if (!tls.enabled) return credentials.createInsecure();
   const read = (file: string) => (file ? readFileSync(file) : null);

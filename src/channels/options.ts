@@ -1,8 +1,9 @@
 // Maps a service's config onto grpc-js channel options: grpc-js does keepalive, reconnect backoff,
-// load balancing and message limits itself; we only configure it.
+// load balancing and message limits itself; we only configure it (and plug in our balancing policies).
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
 import { RESOLVE_INTERVAL_OPTION } from './resolver-dns.ts';
+import { loadBalancingConfig, registerBalancingPolicies } from '../balancing/service-config.ts';
 
 /** gRFC A8: clients raise keepalive times under 10 s to 10 s so servers do not answer with too_many_pings. */
 export const MIN_KEEPALIVE_TIME_MS = 10_000;
@@ -14,12 +15,14 @@ export function effectiveKeepaliveTime(service: ServiceConfig): number {
 }
 
 export function channelOptions(service: ServiceConfig): ChannelOptions {
+  registerBalancingPolicies();
   const keepaliveTime = effectiveKeepaliveTime(service);
   const options: ChannelOptions = {
     // Retries are done once, by our retry interceptor, so every attempt is observed; the native
     // policy would retry underneath it, invisibly and a second time.
     'grpc.enable_retries': 0,
-    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [service.load_balancing]: {} }] }),
+    // Balancing, outlier ejection and the connect timeout (see balancing/service-config.ts).
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: loadBalancingConfig(service) }),
     'grpc.max_receive_message_length': service.max_receive_message_size,
     'grpc.max_send_message_length': service.max_send_message_size,
     'grpc.initial_reconnect_backoff_ms': service.reconnect.initial_backoff,

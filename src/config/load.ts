@@ -125,6 +125,12 @@ function loadService(raw: unknown, prefix: string, env: NodeJS.ProcessEnv, baseD
     const shown = value === undefined ? `${formatDuration(values[lower]!)}, the default` : JSON.stringify(value);
     problems.push(fieldProblem(section, `${group}.${upper}`, `must not be below ${group}.${lower} (${shown})`));
   }
+  if (service.outlier_detection?.enabled === true && service.load_balancing === 'pick_first') {
+    problems.push({ path: `${path}.outlier_detection.enabled`, reason: 'needs load_balancing round_robin or least_request (pick_first sends every call to one address, so there is nothing to eject)' });
+  }
+  if (!invalid('outlier_detection.base_ejection_time') && service.outlier_detection?.max_ejection_time < service.outlier_detection?.base_ejection_time) {
+    problems.push({ path: `${path}.outlier_detection.max_ejection_time`, reason: 'must not be below outlier_detection.base_ejection_time' });
+  }
   return problems.length === before ? service : undefined;
 }
 

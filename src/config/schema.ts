@@ -65,9 +65,18 @@ export function serviceSchema(envPrefix: string) {
       default: false,
       env: env('wait_for_ready'),
     },
+    connect_timeout: {
+      // gRPC's connection-backoff MIN_CONNECT_TIMEOUT: long enough for a slow TLS handshake over a bad
+      // network, short enough that a peer that never answers is left well inside the default 30s deadline.
+      doc: 'A connection attempt not READY within this is abandoned: the endpoint goes TRANSIENT_FAILURE (fail-fast calls get UNAVAILABLE saying which step stalled) and is retried with the reconnect backoff. gRPC MIN_CONNECT_TIMEOUT.',
+      format: 'wait-duration',
+      default: 20_000,
+      env: env('connect_timeout'),
+    },
     load_balancing: {
-      doc: 'grpc-js load-balancing policy over the addresses the target resolves to.',
-      format: ['pick_first', 'round_robin'],
+      // pick_first is gRPC's default: one connection, no surprises for a single address or a VIP.
+      doc: 'pick_first: one connection, to the first address that answers. round_robin: a connection per address, calls in turn. least_request: a connection per address, each call to the cheaper of two random READY addresses by latency x calls in flight.',
+      format: ['pick_first', 'round_robin', 'least_request'],
       default: 'pick_first',
       env: env('load_balancing'),
     },
@@ -76,6 +85,60 @@ export function serviceSchema(envPrefix: string) {
       format: 'resolve-interval',
       default: 30_000,
       env: env('resolve_interval'),
+    },
+    outlier_detection: {
+      enabled: {
+        // Off by default: ejection needs several addresses (round_robin or least_request) and per-service tuning.
+        doc: 'Eject an address whose calls fail too often (gRFC A50 failure percentage) for a while; needs load_balancing round_robin or least_request.',
+        format: 'bool',
+        default: false,
+        env: env('outlier_detection.enabled'),
+      },
+      interval: {
+        doc: 'How often failure rates are computed (over the calls of the last interval) and ejections decided (A50 default 10s).',
+        format: 'wait-duration',
+        default: 10_000,
+        env: env('outlier_detection.interval'),
+      },
+      base_ejection_time: {
+        doc: 'An ejected address is out for base_ejection_time x (number of times ejected in a row), at most max_ejection_time (A50 default 30s).',
+        format: 'wait-duration',
+        default: 30_000,
+        env: env('outlier_detection.base_ejection_time'),
+      },
+      max_ejection_time: {
+        doc: 'Upper bound of one ejection (A50 default 300s).',
+        format: 'wait-duration',
+        default: 300_000,
+        env: env('outlier_detection.max_ejection_time'),
+      },
+      max_ejection_percent: {
+        doc: 'At most this share of addresses is ejected at once, but always at least one (A50 default 10).',
+        format: 'percent',
+        default: 10,
+        env: env('outlier_detection.max_ejection_percent'),
+      },
+      failure_percentage: {
+        threshold: {
+          doc: 'An address whose share of failed calls in an interval is above this percentage is ejected (A50 default 85).',
+          format: 'percent',
+          default: 85,
+          env: env('outlier_detection.failure_percentage.threshold'),
+        },
+        minimum_hosts: {
+          // A50 says 5; 3 is the usual replica count, and with max_ejection_percent one of three can go.
+          doc: 'Ejection runs only while at least this many addresses had request_volume calls in the interval (A50 default 5, ours 3: the usual replica count).',
+          format: 'nat',
+          default: 3,
+          env: env('outlier_detection.failure_percentage.minimum_hosts'),
+        },
+        request_volume: {
+          doc: 'An address with fewer calls than this in an interval is neither judged nor counted (A50 default 50).',
+          format: 'nat',
+          default: 50,
+          env: env('outlier_detection.failure_percentage.request_volume'),
+        },
+      },
     },
     max_receive_message_size: {
       doc: 'Largest response message accepted, in bytes (-1 unlimited). gRPC default: 4 MiB.',

@@ -33,6 +33,16 @@ export interface KeepaliveConfig {
   permit_without_calls: boolean;
 }
 
+/** Outlier ejection (gRFC A50, failure-percentage algorithm), mapped onto grpc-js's outlier_detection policy. */
+export interface OutlierDetectionConfig {
+  enabled: boolean;
+  interval: number;
+  base_ejection_time: number;
+  max_ejection_time: number;
+  max_ejection_percent: number;
+  failure_percentage: { threshold: number; minimum_hosts: number; request_volume: number };
+}
+
 export interface ServiceConfig {
   name: string;
   address: string;
@@ -40,8 +50,10 @@ export interface ServiceConfig {
   deadline: number;
   connect: 'eager' | 'lazy';
   wait_for_ready: boolean;
-  load_balancing: 'pick_first' | 'round_robin';
+  load_balancing: 'pick_first' | 'round_robin' | 'least_request';
   resolve_interval: number;
+  outlier_detection: OutlierDetectionConfig;
+  connect_timeout: number;
   max_receive_message_size: number;
   max_send_message_size: number;
   idle_timeout: number;

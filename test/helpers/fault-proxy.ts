@@ -1,6 +1,7 @@
 // A TCP proxy between a client and a real server that injects network faults on demand: added latency,
 // a blackhole (bytes vanish, sockets stay open), resets (RST) and refused connections. Also a peer that
 // accepts TCP and never speaks HTTP/2 (grpc-node #2785).
+import { EventEmitter } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export type ProxyMode =
@@ -96,18 +97,32 @@ export interface SilentPeer {
   readonly address: string;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Connections the client closed (the peer never closes one itself). */
+  readonly closedByClient: number;
+  /** Resolves once `condition` holds, checked after every accept and every close. */
+  until(condition: () => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A TCP server that accepts connections and never sends a byte: not an HTTP/2 peer, not a dead port. */
 export async function startSilentPeer(): Promise<SilentPeer> {
   const sockets = new Set<Socket>();
+  const changes = new EventEmitter();
   let accepted = 0;
+  let closedByClient = 0;
+  let closing = false;
   const server = createServer((socket) => {
     accepted += 1;
     sockets.add(socket);
     socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
+    // Read (and drop) what the client sends, so its FIN is seen and 'close' fires.
+    socket.resume();
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (!closing) closedByClient += 1;
+      changes.emit('change');
+    });
+    changes.emit('change');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -117,7 +132,22 @@ export async function startSilentPeer(): Promise<SilentPeer> {
     get accepted() {
       return accepted;
     },
+    get closedByClient() {
+      return closedByClient;
+    },
+    until(condition) {
+      return new Promise((resolve) => {
+        const check = () => {
+          if (!condition()) return;
+          changes.off('change', check);
+          resolve();
+        };
+        changes.on('change', check);
+        check();
+      });
+    },
     close() {
+      closing = true;
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -17,7 +17,7 @@ export interface BookServerOptions {
   credentials?: ServerCredentials;
   /** Port to bind (default 0: any free port). */
   port?: number;
-  /** Loopback address to bind (default 127.0.0.1; replicas behind one name use 127.0.0.2, 127.0.0.3). */
+  /** Loopback address to bind (default 127.0.0.1; all of 127.0.0.0/8 is loopback, for several replicas). */
   host?: string;
   /** Runs before each GetBook answer; may delay, or return a status to fail with. */
   onGetBook?: (call: ServerUnaryCall<{ id: string }, Book>) => Promise<InjectedFailure | void> | InjectedFailure | void;
