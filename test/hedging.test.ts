@@ -2,7 +2,8 @@
 // commits and the rest are cancelled, non-fatal codes send the next hedge at once, fatal ones end the call.
 // Hedge timers are the test's own (ManualScheduler); replicas are real servers on 127.0.0.1-3.
 import test, { type ExecutionContext } from 'ava';
-import { status as Status, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata, status as Status, type ServerUnaryCall } from '@grpc/grpc-js';
+import { ROUTING_HEADER } from '../src/balancing/distinct-hedges.ts';
 import { init } from '../src/index.ts';
 import { getBook, getBookError, TELEMETRY_OFF } from './helpers/calls.ts';
 import { clientThrough, FRONT_DOORS, managerFor } from './helpers/front-doors.ts';
@@ -95,7 +96,6 @@ test('at most max_attempts copies go out, and the call fails with the last statu
 });
 
 test('pushback "do not retry" on a hedge stops further hedges', async (t) => {
-  const { Metadata } = await import('@grpc/grpc-js');
   const trailers = new Metadata();
   trailers.set('grpc-retry-pushback-ms', '-1');
   const { server } = await scriptedServer(t, () => ({ code: Status.UNAVAILABLE, details: 'go away', trailers }));
@@ -161,4 +161,43 @@ test('hedging across three replicas: no call waits for the slow one', async (t) 
   t.log(`p99 without hedging ${plain.at(-1)!.toFixed(1)} ms, with hedging (delay 20 ms) ${hedged.at(-1)!.toFixed(1)} ms`);
   t.true(plain.at(-1)! >= 300, 'without hedging a third of the calls wait 300 ms');
   t.true(hedged.at(-1)! < 300, 'with hedging no call waits for the slow replica');
+});
+
+test('the copies of a hedged call go to distinct replicas, and the routing header never reaches a server', async (t) => {
+  const replicas = await Promise.all(
+    ['127.0.0.1', '127.0.0.2', '127.0.0.3'].map(async (host) => {
+      const server = await startBookServer({ host, onGetBook: hang });
+      t.teardown(() => server.stop());
+      return server;
+    }),
+  );
+  const { clients, shutdown } = await init({
+    config: {
+      grpc_clients: {
+        services: [
+          {
+            name: 'books',
+            address: `ipv4:${replicas.map((server) => server.address).join(',')}`,
+            // least_request draws two replicas at random: without steering, a third copy would often land on a used one.
+            load_balancing: 'least_request',
+            connect: 'eager',
+            hedging: { max_attempts: 3, delay: '10ms' },
+          },
+        ],
+      },
+    },
+    clients: { books: BookService },
+    env: TELEMETRY_OFF,
+  });
+  t.teardown(shutdown);
+  for (let call = 1; call <= 6; call++) {
+    const error = await t.throwsAsync(clients.books.getBook({ id: 'b1' }, { deadline: 400 }));
+    t.like(error, { code: Status.DEADLINE_EXCEEDED, attempts: 3 });
+    t.deepEqual(
+      replicas.map((server) => server.received.length),
+      [call, call, call],
+      `call ${call}: one copy per replica`,
+    );
+  }
+  for (const server of replicas) for (const metadata of server.received) t.deepEqual(metadata.get(ROUTING_HEADER), []);
 });

@@ -1,7 +1,9 @@
 // The SDK's top load-balancing policy: it wraps every service's policy and gives each connection attempt
 // connect_timeout to reach READY (grpc-js has no such limit, grpc-node #2785), then fails and abandons it.
+// Its picker is also where hedges are steered to addresses their call has not used (distinct-hedges.ts).
 import { connectivityState as ConnectivityState, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { ConnectAttempt, CONNECT_ATTEMPT_OPTION } from './connect-attempt.ts';
+import { pickAvoidingUsed } from './distinct-hedges.ts';
 
 type SubchannelInterface = experimental.SubchannelInterface;
 type StateListener = experimental.ConnectivityStateListener;
@@ -116,17 +118,21 @@ class ConnectTimeoutSubchannel extends BaseSubchannelWrapper {
   }
 }
 
-/** Hands the channel the subchannel under our wrapper. */
+/** Hands the channel the subchannel under our wrapper, steering hedges away from addresses their call used. */
 class UnwrappingPicker implements experimental.Picker {
   private readonly inner: experimental.Picker;
   constructor(inner: experimental.Picker) {
     this.inner = inner;
   }
   pick(args: experimental.PickArgs): experimental.PickResult {
-    const result = this.inner.pick(args);
+    const result = pickAvoidingUsed((pickArgs) => this.inner.pick(pickArgs), args, addressOf);
     if (result.pickResultType !== PickResultType.COMPLETE || !(result.subchannel instanceof ConnectTimeoutSubchannel)) return result;
     return { ...result, subchannel: result.subchannel.unwrapped() };
   }
+}
+
+function addressOf(result: experimental.PickResult): string | undefined {
+  return result.pickResultType === PickResultType.COMPLETE ? result.subchannel?.getAddress() : undefined;
 }
 
 export class ConnectTimeoutLoadBalancer implements experimental.LoadBalancer {

@@ -11,6 +11,7 @@
 import { Metadata, status as Status, type CallCredentials, type Channel, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
 import { readPushback, type Pushback } from '../retry/pushback.ts';
 import type { CallTelemetry, CallTrace } from '../telemetry/call-telemetry.ts';
+import { registerRouting, ROUTING_HEADER, type AttemptRouting } from '../balancing/distinct-hedges.ts';
 import type { CallPolicy } from '../retry/policy.ts';
 import type { CallScheduler } from './scheduler.ts';
 import type { ServiceCalls } from './service-calls.ts';
@@ -55,6 +56,9 @@ export interface Attempt {
   peer?: string;
   sentBytes: number;
   rcvdBytes: number;
+  /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
+  routing?: AttemptRouting;
+  forgetRouting?: () => void;
 }
 
 export interface ClientCallOptions {
@@ -66,6 +70,11 @@ export interface ClientCallOptions {
   host?: string | undefined;
   /** Per-call credentials (e.g. a bearer token), composed with the channel's. */
   credentials?: CallCredentials | undefined;
+  /**
+   * The request metadata was made for this call alone (the promise front door builds it), so the first
+   * attempt may carry it as it is; otherwise it is the caller's object, which is never changed.
+   */
+  ownsMetadata?: boolean;
 }
 
 type State = 'IDLE' | 'ATTEMPTING' | 'BACKOFF' | 'COMMITTED' | 'DONE';
@@ -215,9 +224,19 @@ export class ClientCall {
     this.attempts.push(attempt);
     this.live.add(attempt);
 
-    const metadata = this.metadata.clone();
+    // Every attempt gets its own copy (attempts may overlap, and grpc-js reads it after start()), except a
+    // first attempt whose metadata was made for this call: the copy is skipped on nearly every call.
+    const metadata = number === 1 && this.options.ownsMetadata ? this.metadata : this.metadata.clone();
     if (this.service.waitForReady && metadata.getOptions().waitForReady === undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: true });
     if (number > 1) metadata.set(PREVIOUS_ATTEMPTS_HEADER, String(number - 1));
+    // A6: a hedge should reach a backend the call has not tried yet: the SDK's picker reads and writes this.
+    if (this.policy.kind === 'hedging' && this.service.distinctHedges) {
+      const routing: AttemptRouting = { avoid: this.usedAddresses() };
+      const registered = registerRouting(routing);
+      attempt.routing = routing;
+      attempt.forgetRouting = registered.forget;
+      metadata.set(ROUTING_HEADER, registered.id);
+    }
     if (this.telemetry) this.telemetry.attemptStarted(this.trace, metadata);
 
     wire.start(metadata, {
@@ -232,6 +251,13 @@ export class ClientCall {
     if (this.halfClosed) wire.halfClose();
     // Every attempt reads its first message (it may commit the call); later reads follow the caller.
     wire.startRead();
+  }
+
+  /** Where the earlier attempts of a hedged call went, as the picker recorded it. */
+  private usedAddresses(): Set<string> {
+    const used = new Set<string>();
+    for (const attempt of this.attempts) if (attempt.routing?.picked) used.add(attempt.routing.picked);
+    return used;
   }
 
   private onHeaders(attempt: Attempt, headers: Metadata): void {
@@ -275,6 +301,7 @@ export class ClientCall {
     attempt.endedAt = this.clock.now();
     attempt.status = status;
     attempt.peer = attempt.wire.getPeer();
+    attempt.forgetRouting?.();
     this.live.delete(attempt);
     if (this.telemetry) this.telemetry.attemptEnded(this.trace, attempt);
     if (this.state === 'DONE' || (this.committed && this.committed !== attempt)) return;

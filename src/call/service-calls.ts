@@ -29,6 +29,8 @@ export class ServiceCalls {
   readonly telemetry: CallTelemetry | undefined;
   readonly throttle: RetryThrottle;
   readonly waitForReady: boolean;
+  /** Hedges are steered to unused addresses by the SDK's own picker, which xDS channels do not have. */
+  readonly distinctHedges: boolean;
   readonly channel: () => Channel;
   private readonly inFlight: InFlightCalls;
   private readonly defaultDeadlineMs: number;
@@ -47,6 +49,7 @@ export class ServiceCalls {
     this.scheduler = options.scheduler ?? realScheduler;
     this.throttle = new RetryThrottle(config.retry);
     this.waitForReady = config.wait_for_ready;
+    this.distinctHedges = !options.target.startsWith('xds:');
     this.defaultDeadlineMs = config.deadline;
     this.budgetMs = config.retry.timeout;
     this.policyOf = callPolicies(config, () => this.scheduler.random());

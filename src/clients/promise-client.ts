@@ -193,6 +193,8 @@ function engineOptions(options: CallOptions): ClientCallOptions {
   return {
     deadline: typeof deadline === 'number' ? Date.now() + deadline : deadline,
     parent,
+    // requestMetadata() makes a new Metadata unless the caller passed one (and did not ask for waitForReady).
+    ownsMetadata: !(options.metadata instanceof Metadata) || options.waitForReady !== undefined,
   };
 }
 
