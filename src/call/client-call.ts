@@ -98,7 +98,7 @@ export class ClientCall {
   private startedAt = 0;
   readonly attempts: Attempt[] = [];
   /** Attempts still on the wire. */
-  private readonly live = new Set<Attempt>();
+  private readonly live: Attempt[] = [];
   private committed: Attempt | undefined;
   /** Requests kept for replay until the call commits; only unary-request methods are ever replayed. */
   private readonly sent: Buffer[] = [];
@@ -156,7 +156,7 @@ export class ClientCall {
       attempt.wire.sendMessageWithContext(context, bytes);
       context = {}; // one write callback, however many attempts carry the message
     }
-    if (this.live.size === 0) context.callback?.();
+    if (this.live.length === 0) context.callback?.();
   }
 
   sendMessage(message: unknown): void {
@@ -177,12 +177,12 @@ export class ClientCall {
   cancelWithStatus(code: Status, details: string): void {
     if (this.state === 'DONE') return;
     this.cancelledByCaller = true;
-    if (this.live.size === 0) {
+    if (this.live.length === 0) {
       // Waiting between attempts (or refused): nothing on the wire to report it, so we do.
       this.finish({ code, details, metadata: new Metadata() });
       return;
     }
-    for (const attempt of this.live) attempt.wire.cancelWithStatus(code, details);
+    for (const attempt of [...this.live]) attempt.wire.cancelWithStatus(code, details);
   }
 
   getPeer(): string {
@@ -222,7 +222,7 @@ export class ClientCall {
     if (this.options.credentials) wire.setCredentials(this.options.credentials);
     const attempt: Attempt = { number, wire, startedAt: this.clock.now(), startedAtEpochMs: this.clock.wallNow(), sentBytes: 0, rcvdBytes: 0 };
     this.attempts.push(attempt);
-    this.live.add(attempt);
+    this.live.push(attempt);
 
     // Every attempt gets its own copy (attempts may overlap, and grpc-js reads it after start()), except a
     // first attempt whose metadata was made for this call: the copy is skipped on nearly every call.
@@ -291,7 +291,7 @@ export class ClientCall {
     this.sent.length = 0;
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    for (const other of this.live) if (other !== attempt) other.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call committed');
+    for (const other of [...this.live]) if (other !== attempt) other.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call committed');
     // Reads the caller asked for before the commit now go to the committed attempt.
     for (; this.readsWanted > 0; this.readsWanted--) attempt.wire.startRead();
     return true;
@@ -302,7 +302,8 @@ export class ClientCall {
     attempt.status = status;
     attempt.peer = attempt.wire.getPeer();
     attempt.forgetRouting?.();
-    this.live.delete(attempt);
+    const index = this.live.indexOf(attempt);
+    if (index >= 0) this.live.splice(index, 1);
     if (this.telemetry) this.telemetry.attemptEnded(this.trace, attempt);
     if (this.state === 'DONE' || (this.committed && this.committed !== attempt)) return;
     const policy = this.policy;
@@ -367,7 +368,7 @@ export class ClientCall {
       if (pushback.kind === 'delay') this.scheduleHedge(pushback.ms);
       else this.sendHedge(hedgingDelay);
     }
-    if (this.live.size > 0) return;
+    if (this.live.length > 0) return;
     if (this.timer === undefined) return this.finish(status);
     this.state = 'BACKOFF';
     this.lastStatus = status;
@@ -389,7 +390,7 @@ export class ClientCall {
   private sendHedge(hedgingDelay: number): void {
     if (this.clock.wallNow() >= this.deadline || !this.service.throttle.allowsRetry()) {
       this.hedgingStopped = true;
-      if (this.live.size === 0) this.finish(this.lastStatus ?? { code: Status.DEADLINE_EXCEEDED, details: 'Deadline exceeded', metadata: new Metadata() });
+      if (this.live.length === 0) this.finish(this.lastStatus ?? { code: Status.DEADLINE_EXCEEDED, details: 'Deadline exceeded', metadata: new Metadata() });
       return;
     }
     this.startAttempt();
@@ -405,7 +406,7 @@ export class ClientCall {
     this.state = 'DONE';
     this.sent.length = 0;
     this.clock.clearTimeout(this.timer);
-    for (const attempt of this.live) attempt.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call ended it');
+    for (const attempt of [...this.live]) attempt.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call ended it');
     this.service.release(this);
     const final: CallStatus = {
       code: status.code,
