@@ -3,7 +3,7 @@
 
 export const telemetrySchema = {
   enabled: {
-    doc: 'Master switch: false installs no telemetry interceptors and starts no OpenTelemetry SDK.',
+    doc: 'Master switch: false traces, measures and logs no call, and loads and starts no OpenTelemetry SDK.',
     format: 'bool',
     default: true,
     env: 'GRPC_CLIENTS_TELEMETRY_ENABLED',
