@@ -100,7 +100,7 @@ try {
 
   let soak: BenchResults['soak'];
   if (!options.skip.has('soak') && options.soakCalls > 0) {
-    const { report, rootSpans } = await withSpanCount(() => run<SoakReport>('soak.ts', ['grpcclient-all', String(options.soakCalls), JSON.stringify(targets)], ['--expose-gc']));
+    const { report, rootSpans } = await withSpanCount(() => run<SoakReport>('soak.ts', ['grpcclient-promise-all', String(options.soakCalls), JSON.stringify(targets)], ['--expose-gc']));
     soak = { ...report, rootSpans, spansOk: spansMatch(rootSpans, report.totalCalls, report.traceRatio) };
     log(`soak ${report.calls} calls in ${report.seconds.toFixed(0)} s: heap ${report.heapBaselineMb.toFixed(1)} → ${report.heapEndMb.toFixed(1)} MB (growth ${report.heapGrowthMb.toFixed(2)} MB), spans ${rootSpans}/${report.totalCalls}`);
   }
