@@ -28,37 +28,31 @@ export function promiseClient<C>(service: ServiceCalls, definition: ServiceDefin
 }
 
 function unary(service: ServiceCalls, method: AnyMethod, request: unknown, options: CallOptions = {}): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const call = new ClientCall(service, method, engineOptions(options));
-    let response: unknown;
-    let received = false;
-    const detach = cancelOnAbort(call, options.signal);
-    call.start(requestMetadata(options), {
-      onReceiveMetadata: (headers) => options.onHeaders?.(headers),
-      onReceiveMessage: (message) => {
-        response = message;
-        received = true;
-      },
-      onReceiveStatus: (status) => {
-        detach();
-        options.onTrailers?.(status.metadata);
-        const final = status as CallStatus;
-        if (status.code !== Status.OK) return reject(new CallError(final));
-        if (!received) return reject(new CallError({ ...final, code: Status.UNIMPLEMENTED, details: 'No message received' }));
-        resolve(response);
-      },
-    });
+  return singleResponse(service, method, options, (call) => {
     call.sendMessage(request);
     call.halfClose();
+    return () => undefined;
   });
 }
 
 function clientStreaming(service: ServiceCalls, method: AnyMethod, requests: RequestStream<unknown>, options: CallOptions = {}): Promise<unknown> {
+  return singleResponse(service, method, options, (call) => {
+    let requestFailure: unknown;
+    void sendAll(call, requests).catch((error: unknown) => (requestFailure = error));
+    return () => requestFailure;
+  });
+}
+
+/**
+ * A call with one response (unary, client streaming): starts it, lets `send` write the requests, and
+ * settles with the response or a CallError (whose cause is what made the requests fail, if anything did).
+ */
+function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallOptions, send: (call: ClientCall) => () => unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const call = new ClientCall(service, method, engineOptions(options));
     let response: unknown;
     let received = false;
-    let requestFailure: unknown;
+    let requestFailure: () => unknown = () => undefined;
     const detach = cancelOnAbort(call, options.signal);
     call.start(requestMetadata(options), {
       onReceiveMetadata: (headers) => options.onHeaders?.(headers),
@@ -70,12 +64,13 @@ function clientStreaming(service: ServiceCalls, method: AnyMethod, requests: Req
         detach();
         options.onTrailers?.(status.metadata);
         const final = status as CallStatus;
-        if (status.code !== Status.OK) return reject(new CallError(final, requestFailure === undefined ? undefined : { cause: requestFailure }));
+        const cause = requestFailure();
+        if (status.code !== Status.OK) return reject(new CallError(final, cause === undefined ? undefined : { cause }));
         if (!received) return reject(new CallError({ ...final, code: Status.UNIMPLEMENTED, details: 'No message received' }));
         resolve(response);
       },
     });
-    void sendAll(call, requests).catch((error: unknown) => (requestFailure = error));
+    requestFailure = send(call);
   });
 }
 
