@@ -31,9 +31,11 @@ function unary(service: ServiceCalls, method: AnyMethod, request: unknown, optio
   return singleResponse(service, method, options, (call) => {
     call.sendMessage(request);
     call.halfClose();
-    return () => undefined;
+    return NO_FAILURE;
   });
 }
+
+const NO_FAILURE = () => undefined;
 
 function clientStreaming(service: ServiceCalls, method: AnyMethod, requests: RequestStream<unknown>, options: CallOptions = {}): Promise<unknown> {
   return singleResponse(service, method, options, (call) => {
@@ -52,7 +54,7 @@ function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallO
     const call = new ClientCall(service, method, engineOptions(options));
     let response: unknown;
     let received = false;
-    let requestFailure: () => unknown = () => undefined;
+    let requestFailure: () => unknown = NO_FAILURE;
     const detach = cancelOnAbort(call, options.signal);
     call.start(requestMetadata(options), {
       onReceiveMetadata: (headers) => options.onHeaders?.(headers),
