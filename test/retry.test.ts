@@ -239,6 +239,15 @@ test("an attempt that runs into the call's own deadline ends the call with DEADL
   t.is(scheduler.scheduled.length, 1, 'only the first failure was followed by a backoff');
 });
 
+test("a server's DEADLINE_EXCEEDED with time left is retried when listed, like any retryable code", async (t) => {
+  const server = await scriptedServer(t, (attempt) => (attempt === 1 ? { code: Status.DEADLINE_EXCEEDED, details: 'my backend timed out' } : undefined));
+  const { client, scheduler } = await retryingClient(t, 'promise', server, { retry: { max: 2, retryable_codes: ['UNAVAILABLE', 'DEADLINE_EXCEEDED'] } });
+  const call = getBook(client, 'b1', { deadline: Date.now() + 30_000 });
+  await fireTimersUntil(scheduler, call);
+  t.is((await call).id, 'b1');
+  t.is(server.received.length, 2);
+});
+
 for (const [field, value] of [
   ['deadline', { deadline: '500ms' }],
   ['retry.timeout', { deadline: '30s', retry: { max: 4, timeout: '500ms' } }],

@@ -328,8 +328,6 @@ export class ClientCall {
   private retryDelay(status: StatusObject, retryable: boolean, pushback: Pushback, maxAttempts: number, backoffDelay: (retry: number) => number): number | undefined {
     if (status.code === Status.OK || this.cancelledByCaller || !retryable || pushback.kind === 'stop') return undefined;
     if (this.attempts.length >= maxAttempts) return undefined;
-    // With a deadline set, DEADLINE_EXCEEDED is the call's own: its time is spent.
-    if (status.code === Status.DEADLINE_EXCEEDED && Number.isFinite(this.deadline)) return undefined;
     if (!this.service.throttle.allowsRetry()) return undefined;
     let delay: number;
     if (pushback.kind === 'delay') {
@@ -338,7 +336,9 @@ export class ClientCall {
     } else {
       delay = backoffDelay(this.backoffRetry++);
     }
-    // The deadline covers every attempt: never wait for an attempt that could not start in time.
+    // The deadline covers every attempt: never wait for an attempt that could not start in time. (So an
+    // attempt that ended DEADLINE_EXCEEDED on the call's own deadline is never retried, while a server's
+    // DEADLINE_EXCEEDED with time left is retried like any listed code.)
     if (this.clock.wallNow() + delay >= this.deadline) return undefined;
     return delay;
   }
