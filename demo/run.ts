@@ -91,12 +91,12 @@ say(`Gateway: ${demo.gatewayUrl}/users/u1/books`);
 background = steadyTraffic(demo.gatewayUrl, 100);
 if (args.chaos) {
   const phaseMs = envPort('DEMO_CHAOS_PHASE_MS') ?? 10_000;
-  say('\nChaos: book-service misbehaves for a while (traffic keeps flowing, 10 requests/s).');
+  say('\nChaos: book-service (and for a while order-service) misbehaves (traffic keeps flowing, 10 requests/s).');
   say('Each table shows the calls of its phase only.');
   for (const phase of chaosPhases(phaseMs)) {
     if (stopping) break;
     say(`\n▶ ${phase.title}`);
-    phase.apply(books);
+    phase.apply(demo);
     await new Promise((resolve) => setTimeout(resolve, phase.durationMs));
     if (stopping) break;
     const [servedNow, snapshotNow] = [await servedBy(books), await scrape(metricsUrls(demo))];

@@ -33,13 +33,17 @@ test.after.always(async () => {
 const servers = (spans: ReceivedSpan[]) => spans.filter((span) => span.kind === SPAN_KIND.SERVER);
 
 test.serial('one gateway request is one trace: gateway → user-service → book- and order-service, each span the child of its caller', async (t) => {
+  // As `npm run demo` does: the showcase request goes on warm channels, so connection set-up does not
+  // push a book-service call past the 75 ms hedging delay.
+  await sendRounds(demo.gatewayUrl, 1);
   const result = await send(demo.gatewayUrl, SHOWCASE);
   t.is(result.status, 200);
   const traceId = result.traceId!;
   t.regex(traceId, /^[0-9a-f]{32}$/);
 
-  const backendServerSpans = (spans: ReceivedSpan[]) => servers(spans.filter((span) => span.traceId === traceId));
-  await demo.otlp.waitFor((spans) => new Set(backendServerSpans(spans).map((span) => span.service)).size === 4 && backendServerSpans(spans).length >= 5, 20_000);
+  const wanted = ['api-gateway GET /users/:id/books', 'user-service user.v1.UserService/GetUserBooks', 'book-service book.v1.BookService/ListBooksByOwner', 'order-service order.v1.OrderService/ListOrdersByUser', 'book-service book.v1.BookService/GetBook'];
+  const serverSpans = (spans: ReceivedSpan[]) => new Set(servers(spans.filter((span) => span.traceId === traceId)).map((span) => `${span.service} ${span.name}`));
+  await demo.otlp.waitFor((spans) => wanted.every((name) => serverSpans(spans).has(name)), 20_000);
   // The gateway's CLIENT span ends after user-service's SERVER span; give its export a moment too.
   await demo.otlp.waitFor((spans) => spans.some((span) => span.traceId === traceId && span.kind === SPAN_KIND.CLIENT && span.service === 'api-gateway'), 5_000);
   const spans = demo.otlp.trace(traceId);
@@ -62,11 +66,15 @@ test.serial('one gateway request is one trace: gateway → user-service → book
   ] as const) {
     const server = spans.find((span) => span.service === service && span.name === method && span.kind === SPAN_KIND.SERVER);
     t.truthy(server, `${service} ${method} server span`);
-    const client = parent(server!);
+    // A hedged call (a busy machine can still be slower than the delay) has an attempt span in between.
+    const client = parent(server!)?.name.startsWith('Attempt.') ? parent(parent(server!)!) : parent(server!);
     t.like(client, { service: 'user-service', kind: SPAN_KIND.CLIENT, name: method }, `${method}: parent is user-service's client span`);
     t.is(client?.parentSpanId, userServer.spanId, `${method}: user-service's call is a child of its server span`);
   }
-  t.deepEqual(spans.filter((span) => span.statusCode === 2).map((span) => `${span.service} ${span.name} ${JSON.stringify(span, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`), [], 'no span in error');
+  // A hedged book-service call (a busy machine can take longer than the 75 ms hedging delay) ends the
+  // losing attempt, whose span says so; every other span is OK.
+  const lostHedge = (span: ReceivedSpan) => span.name.startsWith('Attempt.') && span.statusMessage.startsWith('CANCELLED: another attempt of this call committed');
+  t.deepEqual(spans.filter((span) => span.statusCode === 2 && !lostHedge(span)).map((span) => `${span.service} ${span.name} ${span.statusMessage}`), [], 'no span in error');
 });
 
 test.serial('the callers\' Prometheus endpoints serve the gRPC standard metric names', async (t) => {
@@ -148,7 +156,7 @@ test.serial(`with one replica answering in ${SLOW_REPLICA_MS} ms, book-service c
   });
   const servedBefore = await Promise.all(replicas.map((replica) => replica.served()));
   const before = await scrape(metricsUrls());
-  slowPhase.apply(replicas);
+  slowPhase.apply(demo);
   t.is(slowPhase.marked?.index, 1, 'the phase marks the replica it slows');
 
   const phase = merged(bookRows(await waitForCalls(before, (calls) => calls.calls >= 200 && calls.hedges >= 5)));
