@@ -159,7 +159,7 @@ test.serial(`with one replica answering in ${SLOW_REPLICA_MS} ms, book-service c
   slowPhase.apply(demo);
   t.is(slowPhase.marked?.index, 1, 'the phase marks the replica it slows');
 
-  const phase = merged(bookRows(await waitForCalls(before, (calls) => calls.calls >= 200 && calls.hedges >= 5)));
+  const phase = merged(bookRows(await waitForCalls(before, (calls) => calls.calls >= 200)));
   const servedAfter = await Promise.all(replicas.map((replica) => replica.served()));
   const [fast, slow] = servedAfter.map((counts, index) => ({ calls: counts.calls - servedBefore[index]!.calls, cancelled: counts.cancelled - servedBefore[index]!.cancelled }));
 
