@@ -13,8 +13,8 @@ import { chaosPhases } from './orchestrator/chaos.ts';
 import { HOST, newLogDir, startDemo, type Demo } from './orchestrator/demo.ts';
 import { PortInUseError } from './orchestrator/port-check.ts';
 import { SPAN_KIND } from './orchestrator/otlp-receiver.ts';
-import { renderTable, scrape, since, type ReplicaLine } from './orchestrator/metrics-table.ts';
-import type { ServedCounts } from './server/served-calls.ts';
+import { renderTable, scrape, since } from './orchestrator/metrics-table.ts';
+import { servedBy, servedSince } from './orchestrator/replica-lines.ts';
 import { send, sendRounds, SHOWCASE, steadyTraffic } from './orchestrator/traffic.ts';
 import { renderWaterfall } from './orchestrator/waterfall.ts';
 
@@ -79,10 +79,10 @@ if (showcase.traceId) {
 }
 
 const books = demo.replicas('book-service');
-let served = await servedBy(books);
+let served = await servedBy(books, HOST);
 let snapshot = await scrape(metricsUrls(demo));
 say('\nCalls per service and method since the start, from the Prometheus endpoints:');
-say(renderTable(snapshot, replicaLines(served, new Map())));
+say(renderTable(snapshot, served));
 
 say('\nPrometheus endpoints (scrape them, or point otel/prometheus.yml at them):');
 for (const [service, url] of Object.entries(demo.metricsUrls)) say(`  ${service.padEnd(13)} ${url}`);
@@ -99,10 +99,10 @@ if (args.chaos) {
     phase.apply(demo);
     await new Promise((resolve) => setTimeout(resolve, phase.durationMs));
     if (stopping) break;
-    const [servedNow, snapshotNow] = [await servedBy(books), await scrape(metricsUrls(demo))];
+    const [servedNow, snapshotNow] = [await servedBy(books, HOST), await scrape(metricsUrls(demo))];
     const notes = new Map(phase.marked ? [[books[phase.marked.index]!.name, phase.marked.note]] : []);
     say(`  gateway answers so far: ${summary([...background.byStatus].flatMap(([status, count]) => Array<number>(count).fill(status)))}`);
-    say(renderTable(since(snapshotNow, snapshot), replicaLines(servedDuring(servedNow, served), notes)));
+    say(renderTable(since(snapshotNow, snapshot), servedSince(servedNow, served, notes)));
     [served, snapshot] = [servedNow, snapshotNow];
   }
 }
@@ -110,23 +110,6 @@ say('\nThe demo keeps running with light traffic; Ctrl-C stops it.');
 
 function metricsUrls(running: Demo): Record<string, string> {
   return Object.fromEntries(Object.entries(running.metricsUrls).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-/** What each book-service replica has served so far, by its own count (0s while it is off the network). */
-async function servedBy(replicas: ReturnType<Demo['replicas']>): Promise<Map<DemoProcess, ServedCounts & { endpoint: string }>> {
-  const counts = await Promise.all(replicas.map((replica) => replica.served().catch(() => ({ calls: 0, cancelled: 0 }))));
-  return new Map(replicas.map((replica, index) => [replica.name, { ...counts[index]!, endpoint: `${HOST}:${replica.port}` }]));
-}
-
-function servedDuring(now: Awaited<ReturnType<typeof servedBy>>, before: Awaited<ReturnType<typeof servedBy>>): typeof now {
-  return new Map([...now].map(([name, counts]) => {
-    const old = before.get(name) ?? { calls: 0, cancelled: 0 };
-    return [name, { ...counts, calls: counts.calls - old.calls, cancelled: counts.cancelled - old.cancelled }];
-  }));
-}
-
-function replicaLines(served: Awaited<ReturnType<typeof servedBy>>, notes: Map<DemoProcess, string>): ReplicaLine[] {
-  return [...served].map(([name, counts]) => ({ name, service: 'book-service', ...counts, ...(notes.has(name) ? { note: notes.get(name)! } : {}) }));
 }
 
 function summary(statuses: number[]): string {

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SLOW_REPLICA_MS } from '../demo/orchestrator/chaos.ts';
-import { LATENCY_NOTE, REPLICA_NOTE } from '../demo/orchestrator/metrics-table.ts';
+import { LATENCY_NOTE } from '../demo/orchestrator/metrics-table.ts';
+import { REPLICA_NOTE } from '../demo/orchestrator/replica-lines.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
 
 /** The environment that moves every demo port off its default: services on any free port, metrics on free ports. */

@@ -1,9 +1,9 @@
 // The demo's per-service/method table, read from the grpcclient callers' Prometheus endpoints:
 // calls, errors, attempts, hedges, p50/p99 call latency (gRFC A66/A96 names) and each channel's state
 // (grpcclient.channel.state), so the terminal shows what a dashboard would; for a chaos phase, only
-// what happened since the previous table. Under it, one line per replica of a replicated service:
-// the calls it served (its own count) and its state as each caller sees it (grpcclient.endpoint.state).
+// what happened since the previous table. Under it, the replica lines of replica-lines.ts.
 import { histogramQuantile, parsePrometheusText, type Sample } from './prometheus-text.ts';
+import { renderReplicaLines, type ReplicaLine } from './replica-lines.ts';
 
 export interface MethodRow {
   caller: string;
@@ -37,17 +37,6 @@ export interface MetricsSnapshot {
   methods: MethodRow[];
   channels: ChannelRow[];
   endpoints: EndpointRow[];
-}
-
-/** One replica of a service as the table shows it: what it served (from the server) in the same window. */
-export interface ReplicaLine {
-  name: string;
-  service: string;
-  /** address:port, as the callers' endpoint gauge names it. */
-  endpoint: string;
-  calls: number;
-  cancelled: number;
-  note?: string;
 }
 
 export const METRIC = {
@@ -142,28 +131,7 @@ export function renderTable(snapshot: MetricsSnapshot, replicas: ReplicaLine[] =
   const numeric = new Set([3, 4, 5, 6, 7, 8]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) => '  ' + cells.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
-  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line), `  ${LATENCY_NOTE}`, ...replicaLines(snapshot, replicas)].join('\n');
-}
-
-/** "book-service-2  127.0.0.1:9012  served 41 calls (38 cancelled by the caller)  READY for api-gateway, ..." */
-function replicaLines(snapshot: MetricsSnapshot, replicas: ReplicaLine[]): string[] {
-  if (replicas.length === 0) return [];
-  const name = Math.max(...replicas.map((replica) => replica.name.length));
-  const endpoint = Math.max(...replicas.map((replica) => replica.endpoint.length));
-  const calls = Math.max(...replicas.map((replica) => String(replica.calls).length));
-  return [
-    `  ${REPLICA_NOTE}`,
-    ...replicas.map((replica) => {
-      const seen = snapshot.endpoints.filter((row) => row.service === replica.service && row.endpoint === replica.endpoint).map((row) => `${row.state} for ${row.caller}`);
-      return [
-        `  ${replica.name.padEnd(name)}`,
-        replica.endpoint.padEnd(endpoint),
-        `served ${String(replica.calls).padStart(calls)} calls (${replica.cancelled} cancelled by the caller)`,
-        seen.length > 0 ? seen.join(', ') : 'no caller holds a connection to it',
-        ...(replica.note ? [replica.note] : []),
-      ].join('  ');
-    }),
-  ];
+  return [line(header), line(widths.map((width) => '─'.repeat(width))), ...rows.map(line), `  ${LATENCY_NOTE}`, ...renderReplicaLines(snapshot.endpoints, replicas)].join('\n');
 }
 
 /**
@@ -171,6 +139,3 @@ function replicaLines(snapshot: MetricsSnapshot, replicas: ReplicaLine[]): strin
  * bounds (say 5 and 10 ms) is interpolated, so it can be off by up to the width of that bucket.
  */
 export const LATENCY_NOTE = 'p50/p99: estimates from the call-duration histogram buckets (interpolated within a bucket, as PromQL histogram_quantile), not exact';
-
-/** Heads the replica lines: the served counts are the servers' own; the states are the callers' endpoint gauge. */
-export const REPLICA_NOTE = 'replicas (calls each one served, by its own count; "cancelled": a hedge elsewhere answered first or the caller gave up), state per caller (grpcclient.endpoint.state):';
