@@ -2,36 +2,38 @@
 // gateway, prints one request's trace waterfall and the per-service/method table, then keeps the
 // services and their Prometheus endpoints up (with light traffic) until Ctrl-C.
 //
-// Ports: DEMO_<SERVICE>_PORT and DEMO_<SERVICE>_METRICS_PORT (e.g. DEMO_API_GATEWAY_PORT=0 for any
-// free port), DEMO_OTLP_PORT for the local span receiver; DEMO_CHAOS_PHASE_MS sets the chaos pace.
+// Ports: DEMO_<PROCESS>_PORT (DEMO_BOOK_SERVICE_1_PORT and _2_ for book-service's replicas) and
+// DEMO_<SERVICE>_METRICS_PORT (e.g. DEMO_API_GATEWAY_PORT=0 for any free port), DEMO_OTLP_PORT for the
+// local span receiver; DEMO_CHAOS_PHASE_MS sets the chaos pace.
 // Each run logs into a new folder under the system temp directory, printed first.
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { metricsPortEnv, OTLP_PORT_ENV, portEnv, SERVICES, type DemoService } from './ports.ts';
+import { metricsPortEnv, OTLP_PORT_ENV, portEnv, PROCESSES, SERVICES, type DemoProcess, type DemoService } from './ports.ts';
 import { chaosPhases } from './orchestrator/chaos.ts';
-import { newLogDir, startDemo, type Demo } from './orchestrator/demo.ts';
+import { HOST, newLogDir, startDemo, type Demo } from './orchestrator/demo.ts';
 import { PortInUseError } from './orchestrator/port-check.ts';
 import { SPAN_KIND } from './orchestrator/otlp-receiver.ts';
-import { renderTable, scrape } from './orchestrator/metrics-table.ts';
+import { renderTable, scrape, since } from './orchestrator/metrics-table.ts';
+import { servedBy, servedSince } from './orchestrator/replica-lines.ts';
 import { send, sendRounds, SHOWCASE, steadyTraffic } from './orchestrator/traffic.ts';
 import { renderWaterfall } from './orchestrator/waterfall.ts';
 
 const { values: args } = parseArgs({ options: { chaos: { type: 'boolean', default: false } } });
 const env = process.env;
 const envPort = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : Number(env[name]));
-const pick = (envName: (service: DemoService) => string) =>
-  Object.fromEntries(SERVICES.flatMap((service) => {
-    const port = envPort(envName(service));
-    return port === undefined ? [] : [[service, port]];
-  })) as Partial<Record<DemoService, number>>;
+const pick = <Name extends string>(names: readonly Name[], envName: (name: Name) => string) =>
+  Object.fromEntries(names.flatMap((name) => {
+    const port = envPort(envName(name));
+    return port === undefined ? [] : [[name, port]];
+  })) as Partial<Record<Name, number>>;
 
 const say = (text = '') => process.stdout.write(`${text}\n`);
 
 const logDir = newLogDir();
 say(`Logs of this run: ${logDir}`);
-say('Starting book-service, order-service, user-service and api-gateway ...');
+say('Starting book-service (two replicas), order-service, user-service and api-gateway ...');
 const otlpPort = envPort(OTLP_PORT_ENV);
-const demo: Demo = await startDemo({ ports: pick(portEnv), metricsPorts: pick(metricsPortEnv), logDir, ...(otlpPort === undefined ? {} : { otlpPort }) }).catch((error: unknown) => {
+const demo: Demo = await startDemo({ ports: pick<DemoProcess>(PROCESSES, portEnv), metricsPorts: pick<DemoService>(SERVICES, metricsPortEnv), logDir, ...(otlpPort === undefined ? {} : { otlpPort }) }).catch((error: unknown) => {
   if (!(error instanceof PortInUseError)) throw error;
   // Nothing started and nothing was logged: one line that says what to change, no stack trace.
   rmSync(logDir, { recursive: true, force: true });
@@ -52,7 +54,7 @@ const stop = async (signal: string) => {
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
-for (const service of SERVICES) say(`  ${service.padEnd(13)} port ${demo.processes[service].port}`);
+for (const name of PROCESSES) say(`  ${name.padEnd(14)} port ${demo.processes[name].port}`);
 
 say('\nSending traffic through the gateway ...');
 const warmup = await sendRounds(demo.gatewayUrl, 5);
@@ -76,8 +78,11 @@ if (showcase.traceId) {
   say('  (no trace id: is telemetry disabled?)');
 }
 
-say('\nCalls per service and method, from the Prometheus endpoints:');
-say(renderTable(await scrape(metricsUrls(demo))));
+const books = demo.replicas('book-service');
+let served = await servedBy(books, HOST);
+let snapshot = await scrape(metricsUrls(demo));
+say('\nCalls per service and method since the start, from the Prometheus endpoints:');
+say(renderTable(snapshot, served));
 
 say('\nPrometheus endpoints (scrape them, or point otel/prometheus.yml at them):');
 for (const [service, url] of Object.entries(demo.metricsUrls)) say(`  ${service.padEnd(13)} ${url}`);
@@ -86,15 +91,19 @@ say(`Gateway: ${demo.gatewayUrl}/users/u1/books`);
 background = steadyTraffic(demo.gatewayUrl, 100);
 if (args.chaos) {
   const phaseMs = envPort('DEMO_CHAOS_PHASE_MS') ?? 10_000;
-  say('\nChaos: book-service misbehaves for a while (traffic keeps flowing, 10 requests/s).');
+  say('\nChaos: book-service (and for a while order-service) misbehaves (traffic keeps flowing, 10 requests/s).');
+  say('Each table shows the calls of its phase only.');
   for (const phase of chaosPhases(phaseMs)) {
     if (stopping) break;
     say(`\n▶ ${phase.title}`);
-    phase.apply(demo.processes['book-service']);
+    phase.apply(demo);
     await new Promise((resolve) => setTimeout(resolve, phase.durationMs));
     if (stopping) break;
+    const [servedNow, snapshotNow] = [await servedBy(books, HOST), await scrape(metricsUrls(demo))];
+    const notes = new Map(phase.marked ? [[books[phase.marked.index]!.name, phase.marked.note]] : []);
     say(`  gateway answers so far: ${summary([...background.byStatus].flatMap(([status, count]) => Array<number>(count).fill(status)))}`);
-    say(renderTable(await scrape(metricsUrls(demo))));
+    say(renderTable(since(snapshotNow, snapshot), servedSince(servedNow, served, notes)));
+    [served, snapshot] = [servedNow, snapshotNow];
   }
 }
 say('\nThe demo keeps running with light traffic; Ctrl-C stops it.');

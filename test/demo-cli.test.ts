@@ -7,7 +7,9 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SLOW_REPLICA_MS } from '../demo/orchestrator/chaos.ts';
 import { LATENCY_NOTE } from '../demo/orchestrator/metrics-table.ts';
+import { REPLICA_NOTE } from '../demo/orchestrator/replica-lines.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
 
 /** The environment that moves every demo port off its default: services on any free port, metrics on free ports. */
@@ -16,7 +18,8 @@ async function movedPorts(): Promise<NodeJS.ProcessEnv> {
   return {
     DEMO_API_GATEWAY_PORT: '0',
     DEMO_USER_SERVICE_PORT: '0',
-    DEMO_BOOK_SERVICE_PORT: '0',
+    DEMO_BOOK_SERVICE_1_PORT: '0',
+    DEMO_BOOK_SERVICE_2_PORT: '0',
     DEMO_ORDER_SERVICE_PORT: '0',
     DEMO_API_GATEWAY_METRICS_PORT: String(metrics['api-gateway']),
     DEMO_USER_SERVICE_METRICS_PORT: String(metrics['user-service']),
@@ -31,7 +34,7 @@ function startDemoCli(args: string[], env: NodeJS.ProcessEnv) {
 const logDirOf = (output: string) => /^Logs of this run: (.+)$/m.exec(output)?.[1];
 
 test('npm run demo -- --chaos prints the waterfall, the table and the chaos phases, and stops cleanly on SIGINT', async (t) => {
-  const child = startDemoCli(['--chaos'], { ...(await movedPorts()), DEMO_CHAOS_PHASE_MS: '1500' });
+  const child = startDemoCli(['--chaos'], { ...(await movedPorts()), DEMO_CHAOS_PHASE_MS: '2000' });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,14 +65,32 @@ test('npm run demo -- --chaos prints the waterfall, the table and the chaos phas
   t.regex(output.split('\n')[0]!, /^Logs of this run: /);
   const logDir = logDirOf(output)!;
   t.true(logDir.startsWith(join(tmpdir(), 'grpcclient-demo-')), logDir);
-  t.deepEqual(readdirSync(logDir).sort(), ['api-gateway.log', 'book-service.log', 'order-service.log', 'user-service.log']);
-  t.regex(output, /caller\s+service\s+method\s+calls\s+errors\s+attempts\s+p50 ms\s+p99 ms\s+channel/);
+  t.deepEqual(readdirSync(logDir).sort(), ['api-gateway.log', 'book-service-1.log', 'book-service-2.log', 'order-service.log', 'user-service.log']);
+  t.regex(output, /caller\s+service\s+method\s+calls\s+errors\s+attempts\s+hedges\s+p50 ms\s+p99 ms\s+channel/);
   t.true(output.includes(`  ${LATENCY_NOTE}`), 'the table says its percentiles are histogram estimates');
-  t.regex(output, /api-gateway\s+user-service\s+user\.v1\.UserService\/GetUserBooks\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+READY/);
-  for (const phase of ['fails half', 'stalls', 'off the network', 'back and healthy']) t.true(output.includes(phase), phase);
-  // During the failing phase the callers of book-service retried: some row shows more attempts than calls.
-  const retried = [...output.matchAll(/book-service\s+book\.v1\.BookService\/\w+\s+(\d+)\s+\d+\s+(\d+)/g)].some(([, calls, attempts]) => Number(attempts) > Number(calls));
-  t.true(retried, 'attempts > calls for some book-service method');
+  t.regex(output, /api-gateway\s+user-service\s+user\.v1\.UserService\/GetUserBooks\s+\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+READY/);
+  const phases = ['one book-service replica answers', 'fail half of their calls', 'stalls', 'off the network', 'back and healthy'];
+  for (const phase of phases) t.true(output.includes(phase), phase);
+  const sections = output.split('\n▶ ');
+  const section = (title: string) => sections.find((text) => text.split('\n')[0]!.includes(title)) ?? '';
+
+  // Before the chaos, both replicas served calls, each READY for every caller.
+  const first = sections[0]!.slice(sections[0]!.indexOf('Calls per service and method'));
+  t.true(first.includes(`  ${REPLICA_NOTE}`), 'the table has a line per replica');
+  for (const replica of ['book-service-1', 'book-service-2']) {
+    const served = new RegExp(`^  ${replica}\\s+127\\.0\\.0\\.1:\\d+\\s+served\\s+(\\d+) calls .*READY for api-gateway`, 'm').exec(first);
+    t.true(Number(served?.[1]) > 0, `${replica} served calls: ${served?.[0]}`);
+  }
+  // The slow-replica phase: its table counts that phase only, marks the slow replica, and shows hedges.
+  const slowPhase = section(phases[0]!);
+  t.regex(slowPhase, new RegExp(`^  book-service-2 .*served\\s+\\d+ calls .*← slow \\(${SLOW_REPLICA_MS} ms per call\\)$`, 'm'));
+  const hedges = [...slowPhase.matchAll(/book-service\s+book\.v1\.BookService\/\w+\s+\d+\s+\d+\s+\d+\s+(\d+)/g)].reduce((sum, [, count]) => sum + Number(count), 0);
+  t.true(hedges > 0, `hedges in the slow-replica phase:\n${slowPhase}`);
+  // During the failing phase the callers hedged and retried: some book- and some order-service row shows more attempts than calls.
+  for (const service of ['book', 'order']) {
+    const rows = [...section(phases[1]!).matchAll(new RegExp(`${service}-service\\s+${service}\\.v1\\.\\w+/\\w+\\s+(\\d+)\\s+\\d+\\s+(\\d+)`, 'g'))];
+    t.true(rows.some(([, calls, attempts]) => Number(attempts) > Number(calls)), `attempts > calls for some ${service}-service method:\n${section(phases[1]!)}`);
+  }
   const gatewayPort = /api-gateway\s+port (\d+)/.exec(output)![1];
 
   child.kill('SIGINT');
@@ -97,7 +118,8 @@ async function runToExit(env: NodeJS.ProcessEnv) {
 }
 
 for (const [what, variable] of [
-  ['a service port', 'DEMO_BOOK_SERVICE_PORT'],
+  ['a service port', 'DEMO_ORDER_SERVICE_PORT'],
+  ['a book-service replica port', 'DEMO_BOOK_SERVICE_2_PORT'],
   ['the gateway port', 'DEMO_API_GATEWAY_PORT'],
   ['a Prometheus metrics port', 'DEMO_USER_SERVICE_METRICS_PORT'],
   ['the OTLP receiver port', 'DEMO_OTLP_PORT'],

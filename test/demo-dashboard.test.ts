@@ -1,11 +1,12 @@
 // Every PromQL query of the Grafana dashboard runs against a real Prometheus scraping the running
-// demo and returns data, with book-service failing and dropping off for a moment so that the retry
-// and connection-event panels have something to show.
+// demo and returns data, with one book-service replica slow, then book-service failing and dropping
+// off for a moment, so that the hedge, retry, endpoint and connection-event panels have something to show.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectivityState, status as Status } from '@grpc/grpc-js';
+import { chaosPhases } from '../demo/orchestrator/chaos.ts';
 import { startDemo } from '../demo/orchestrator/demo.ts';
 import { steadyTraffic } from '../demo/orchestrator/traffic.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
@@ -30,7 +31,7 @@ function asPromQL(expr: string): string {
 test('every dashboard query returns data from a real Prometheus scraping the demo', async (t) => {
   const logDir = mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-'));
   const demo = await startDemo({
-    ports: { 'api-gateway': 0, 'user-service': 0, 'book-service': 0, 'order-service': 0 },
+    ports: { 'api-gateway': 0, 'user-service': 0, 'book-service-1': 0, 'book-service-2': 0, 'order-service': 0 },
     metricsPorts: await demoMetricsPorts(),
     logDir,
   });
@@ -43,11 +44,16 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  const book = demo.processes['book-service'];
-  book.control({ type: 'faults', settings: { errorRate: 0.3, errorCode: Status.UNAVAILABLE, latencyMs: 0 } });
+  // One book-service replica slow (hedges), then book- and order-service failing (hedges and retries),
+  // then book-service off the network for a moment (connection events, endpoint states).
+  const books = demo.replicas('book-service');
+  const [slow, failing] = chaosPhases(2_000);
+  slow!.apply(demo);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  failing!.apply(demo);
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  book.control({ type: 'faults', settings: { errorRate: 0, errorCode: Status.UNAVAILABLE, latencyMs: 0 } });
-  book.control({ type: 'outage', ms: 1_500 });
+  for (const process of [...books, demo.processes['order-service']]) process.control({ type: 'faults', settings: { errorRate: 0, errorCode: Status.UNAVAILABLE, latencyMs: 0 } });
+  for (const book of books) book.control({ type: 'outage', ms: 1_500 });
 
   const queries = [
     ...dashboard.templating.list.map((variable) => ({ title: `variable ${variable.name}`, expr: variable.query.query })),
@@ -77,4 +83,9 @@ test('every dashboard query returns data from a real Prometheus scraping the dem
   const rows = await prometheus.query(asPromQL(timeline.targets[0]!.expr));
   const gateway = rows.filter((row) => row.metric['job'] === 'api-gateway' && row.metric['grpcclient_service'] === 'user-service');
   t.deepEqual(gateway.map((row) => row.value[1]), [String(connectivityState.READY)]);
+  // The endpoint timeline has one row per caller and replica: the gateway holds both book-service replicas.
+  const endpointTimeline = dashboard.panels.find((panel) => panel.title === 'Endpoint state over time (each replica)')!;
+  const endpoints = await prometheus.query(asPromQL(endpointTimeline.targets[0]!.expr));
+  const gatewayToBooks = endpoints.filter((row) => row.metric['job'] === 'api-gateway' && row.metric['grpcclient_service'] === 'book-service');
+  t.deepEqual(gatewayToBooks.map((row) => row.metric['endpoint']).sort(), books.map((book) => `127.0.0.1:${book.port}`).sort());
 });

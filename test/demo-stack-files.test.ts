@@ -9,7 +9,7 @@ import { connectivityState } from '@grpc/grpc-js';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/index.ts';
-import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, SERVICES, type DemoService } from '../demo/ports.ts';
+import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, PROCESSES, REPLICAS, SERVICE_PORTS, serviceAddress, serviceOf, SERVICES, type DemoService } from '../demo/ports.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const yaml = (path: string) => parse(read(path), { merge: true }) as Record<string, any>;
@@ -61,25 +61,61 @@ function withoutIdKeywords(node: unknown): unknown {
 const port = (endpoint: string) => Number(endpoint.split(':').at(-1));
 const published = (service: string) => (compose.services[service].ports as string[]).map((mapping) => mapping.split(':').map(Number));
 
-test('the services in compose listen where demo/ports.ts and the configs say, and call each other there', (t) => {
-  for (const service of SERVICES) {
-    const { environment, command } = compose.services[service];
+test('the processes in compose listen where demo/ports.ts and the configs say, and call each other there', (t) => {
+  for (const process of PROCESSES) {
+    const service = serviceOf(process);
+    const { environment, command } = compose.services[process];
     t.deepEqual(command, ['node', `demo/services/${service}.ts`]);
-    t.is(Number(environment.PORT), DEFAULT_PORTS[service], `${service} PORT`);
-    t.true(published(service).some(([host, inner]) => host === DEFAULT_PORTS[service] && inner === DEFAULT_PORTS[service]), `${service} publishes its port`);
+    t.is(Number(environment.PORT), SERVICE_PORTS[service], `${process} PORT`);
+    // On the host each process is where `npm run demo` puts it: book-service-2 on 9012, the others on their service port.
+    t.true(published(process).some(([host, inner]) => host === DEFAULT_PORTS[process] && inner === SERVICE_PORTS[service]), `${process} publishes its port`);
   }
   for (const file of readdirSync(new URL('../configs', import.meta.url))) {
     const config = loadConfig(`configs/${file}`, { env: {} }); // the real loader: schema and all
     const environment = compose.services[file.replace(/\.yaml$/, '')].environment;
     for (const callee of config.services.map((entry) => entry.name as DemoService)) {
-      t.is(environment[addressEnv(callee)], `${callee}:${DEFAULT_PORTS[callee]}`, `${file} reaches ${callee}`);
+      // A replicated service is one DNS name (every replica's alias), re-resolved every resolve_interval.
+      const address = REPLICAS[callee].length > 1 ? `dns:///${callee}:${SERVICE_PORTS[callee]}` : `${callee}:${SERVICE_PORTS[callee]}`;
+      t.is(environment[addressEnv(callee)], address, `${file} reaches ${callee}`);
     }
     t.notThrows(() => loadConfig(`configs/${file}`, { env: environment }), `${file} accepts its compose environment`);
     const caller = file.replace(/\.yaml$/, '') as keyof typeof DEFAULT_METRICS_PORTS;
     t.is<number | undefined, number | undefined>(config.telemetry.metrics.prometheus_port, DEFAULT_METRICS_PORTS[caller], `${file} metrics port`);
     const metricsPort = DEFAULT_METRICS_PORTS[caller]!;
     t.true(published(caller).some(([host, inner]) => host === metricsPort && inner === metricsPort), `${caller} publishes its metrics port`);
-    for (const service of config.services) t.is(service.address, `localhost:${DEFAULT_PORTS[service.name as keyof typeof DEFAULT_PORTS]}`, `${file}: ${service.name}`);
+    for (const service of config.services) {
+      const replicas = REPLICAS[service.name as DemoService];
+      const address = replicas.length > 1 ? serviceAddress('127.0.0.1', replicas.map((replica) => DEFAULT_PORTS[replica])) : `localhost:${DEFAULT_PORTS[replicas[0]!]}`;
+      t.is(service.address, address, `${file}: ${service.name}`);
+    }
+  }
+});
+
+test('each caller\'s compose environment names only the services its config has (the loader rejects the others)', (t) => {
+  for (const file of readdirSync(new URL('../configs', import.meta.url))) {
+    const caller = file.replace(/\.yaml$/, '');
+    const environment = compose.services[caller].environment as Record<string, string>;
+    const configured = new Set(loadConfig(`configs/${file}`, { env: {} }).services.map((entry) => entry.name as DemoService));
+    for (const service of SERVICES.filter((name) => name !== caller)) {
+      t.is(addressEnv(service) in environment, configured.has(service), `${caller}: ${addressEnv(service)}`);
+      // The rule is the loader's own: a variable for a service the config does not name is a ConfigError.
+      if (!configured.has(service)) t.throws(() => loadConfig(`configs/${file}`, { env: { ...environment, [addressEnv(service)]: 'x:1' } }), { message: new RegExp(addressEnv(service)) });
+    }
+  }
+});
+
+test('the replicas of a service share its DNS name in compose, and the callers follow that name with least_request and hedged reads', (t) => {
+  for (const [service, replicas] of Object.entries(REPLICAS).filter(([, names]) => names.length > 1)) {
+    for (const replica of replicas) t.deepEqual(compose.services[replica].networks?.default?.aliases, [service], `${replica} answers to ${service}`);
+    t.false(service in compose.services, `no container is itself called ${service}: the name is the replicas' alias`);
+    for (const file of readdirSync(new URL('../configs', import.meta.url))) {
+      const entry = loadConfig(`configs/${file}`, { env: compose.services[file.replace(/\.yaml$/, '')].environment }).services.find((candidate) => candidate.name === service);
+      if (!entry) continue;
+      t.is(entry.load_balancing, 'least_request', `${file}: ${service}`);
+      t.true(entry.resolve_interval > 0 && entry.resolve_interval <= 10_000, `${file}: ${service} is looked up again within seconds`);
+      t.true(entry.hedging.max_attempts >= 2 && entry.hedging.methods.includes('GetBook') && entry.hedging.methods.includes('ListBooksByOwner'), `${file}: ${service} hedges its reads`);
+      t.true(entry.retry.max > 0, `${file}: ${service} retries the methods it does not hedge`);
+    }
   }
 });
 
@@ -118,7 +154,7 @@ test('the Dockerfile runs the sources it copies, on the Node line the package su
   t.regex(dockerfile, /^FROM node:24/m);
   for (const folder of ['src', 'protos', 'demo', 'configs']) t.regex(dockerfile, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
   const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)![1]!.split(' ').map(Number);
-  for (const service of SERVICES) t.true(exposed.includes(DEFAULT_PORTS[service]));
+  for (const service of SERVICES) t.true(exposed.includes(SERVICE_PORTS[service]));
 });
 
 test('the Dockerfile installs runtime dependencies without the prepare build, which needs the dev tools it omits', (t) => {
@@ -173,20 +209,32 @@ interface StateTimeline {
   fieldConfig: { defaults: { mappings: { type: string; options: Record<string, { text: string; color: string }> }[] } };
 }
 
-test('the channel-state timeline shows each state by name: READY green, TRANSIENT_FAILURE red, IDLE and CONNECTING neutral', (t) => {
-  const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { panels: StateTimeline[] };
-  const panel = dashboard.panels.find((candidate) => candidate.type === 'state-timeline')!;
-  const options = Object.assign({}, ...panel.fieldConfig.defaults.mappings.filter((mapping) => mapping.type === 'value').map((mapping) => mapping.options)) as Record<string, { text: string; color: string }>;
-  // The query turns the current state into gRPC's state number; the mappings name each number.
-  const encoded = Object.fromEntries([...panel.targets[0]!.expr.matchAll(/state="(\w+)"\} \* (\d+)/g)].map(([, state, code]) => [state!, code!]));
-  for (const state of ['IDLE', 'CONNECTING', 'READY', 'TRANSIENT_FAILURE', 'SHUTDOWN'] as const) {
-    t.is(encoded[state], String(connectivityState[state]), `${state} is encoded as grpc-js numbers it (connectivityState)`);
-    t.is(options[String(connectivityState[state])]?.text, state, `${state} is named`);
-  }
-  const color = (state: keyof typeof connectivityState) => options[String(connectivityState[state])]!.color;
-  const neutral = (value: string) => value === 'text' || /^#([0-9a-f]{2})\1\1$/i.test(value); // the theme's text colour, or a grey
-  t.is(color('READY'), 'green');
-  t.is(color('TRANSIENT_FAILURE'), 'red');
-  t.true(neutral(color('IDLE')), color('IDLE'));
-  t.true(neutral(color('CONNECTING')), color('CONNECTING'));
+for (const [title, metric] of [['Channel state over time', 'grpcclient_channel_state'], ['Endpoint state over time (each replica)', 'grpcclient_endpoint_state']] as const) {
+  test(`the "${title}" timeline shows each state of ${metric} by name: READY green, TRANSIENT_FAILURE red, IDLE and CONNECTING neutral`, (t) => {
+    const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { panels: (StateTimeline & { title: string })[] };
+    const panel = dashboard.panels.find((candidate) => candidate.title === title)!;
+    t.is(panel.type, 'state-timeline');
+    const options = Object.assign({}, ...panel.fieldConfig.defaults.mappings.filter((mapping) => mapping.type === 'value').map((mapping) => mapping.options)) as Record<string, { text: string; color: string }>;
+    // The query turns the current state into gRPC's state number; the mappings name each number.
+    const encoded = Object.fromEntries([...panel.targets[0]!.expr.matchAll(new RegExp(`${metric}\\{[^}]*state="(\\w+)"\\}(?: == 1\\))? \\* (\\d+)`, 'g'))].map(([, state, code]) => [state!, code!]));
+    for (const state of ['IDLE', 'CONNECTING', 'READY', 'TRANSIENT_FAILURE', 'SHUTDOWN'] as const) {
+      t.is(encoded[state], String(connectivityState[state]), `${state} is encoded as grpc-js numbers it (connectivityState)`);
+      t.is(options[String(connectivityState[state])]?.text, state, `${state} is named`);
+    }
+    const color = (state: keyof typeof connectivityState) => options[String(connectivityState[state])]!.color;
+    const neutral = (value: string) => value === 'text' || /^#([0-9a-f]{2})\1\1$/i.test(value); // the theme's text colour, or a grey
+    t.is(color('READY'), 'green');
+    t.is(color('TRANSIENT_FAILURE'), 'red');
+    t.true(neutral(color('IDLE')), color('IDLE'));
+    t.true(neutral(color('CONNECTING')), color('CONNECTING'));
+  });
+}
+
+test('the dashboard shows one row per endpoint, and the hedges of each service and method', (t) => {
+  const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const endpoints = dashboard.panels.find((panel) => panel.title === 'Endpoint state over time (each replica)')!;
+  t.regex(endpoints.targets[0]!.expr, /^max by \(job, grpcclient_service, endpoint\) /);
+  const hedges = dashboard.panels.find((panel) => panel.title === 'Hedges')!;
+  t.regex(hedges.targets[0]!.expr, /^sum by \(grpcclient_service, grpc_method\) \(rate\(grpc_client_call_hedges_sum\{/);
+  t.regex(hedges.targets[1]!.expr, /rate\(grpc_client_call_hedges_count\{.*\/ sum by \(grpcclient_service, grpc_method\) \(rate\(grpc_client_call_duration_count\{/);
 });

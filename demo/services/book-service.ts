@@ -1,5 +1,6 @@
-// book-service (gRPC, port 9002): the catalogue. A leaf: it calls nobody, serves grpc.health.v1,
-// and takes injected latency, errors and outages for the chaos scenario.
+// book-service (gRPC, port 9002; the demo runs two replicas, see demo/ports.ts): the catalogue. A leaf:
+// it calls nobody, serves grpc.health.v1, takes injected latency, errors and outages for the chaos
+// scenario, and counts the calls it served.
 import { status as Status } from '@grpc/grpc-js';
 import type { BookServiceHandlers } from '../../protos/gen/book/v1/BookService.ts';
 import type { Book } from '../../protos/gen/book/v1/Book.ts';
@@ -10,13 +11,15 @@ import { Faults, faultsFromEnv } from '../server/faults.ts';
 import { GrpcHost } from '../server/grpc-host.ts';
 import { handlersFor, rpcError } from '../server/handlers.ts';
 import { HealthService } from '../server/health.ts';
+import { ServedCalls } from '../server/served-calls.ts';
 import { leafTracing } from '../server/leaf-tracing.ts';
 import { announceReady, followChaosCommands, stopOnSignal } from '../server/process.ts';
 
 const NAME = 'book-service';
 const tracing = leafTracing(NAME);
 const faults = new Faults(faultsFromEnv());
-const rpc = handlersFor('book.v1.BookService', faults);
+const served = new ServedCalls();
+const rpc = handlersFor('book.v1.BookService', faults, served);
 
 const books: BookServiceHandlers = {
   GetBook: rpc.unary('GetBook', async ({ id }) => {
@@ -37,7 +40,7 @@ const host = new GrpcHost(bindHost(), [
   { definition: Health.service, implementation: health.handlers },
 ]);
 
-followChaosCommands(NAME, faults, host);
+followChaosCommands(NAME, faults, host, served);
 stopOnSignal(NAME, async () => {
   health.setServing(false);
   await host.stop();
