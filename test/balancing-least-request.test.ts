@@ -102,7 +102,7 @@ test('a recovered endpoint is back to its new latency after a few forced re-meas
   t.true(load.latencyMs! < 10, `average ${load.latencyMs}ms after four re-measurements one second apart`);
 });
 
-test('a call failing UNAVAILABLE counts at least FAILURE_PENALTY_MS; a cancelled call is not a sample', (t) => {
+test('a call failing UNAVAILABLE counts at least FAILURE_PENALTY_MS; a cancelled call counts as a lower bound', (t) => {
   const clock = manualClock();
   const load = new EndpointLoad(clock.now);
   const started = load.callStarted();
@@ -116,7 +116,7 @@ test('a call failing UNAVAILABLE counts at least FAILURE_PENALTY_MS; a cancelled
   const begun = other.callStarted();
   clock.advance(5);
   other.callEnded(begun, Status.CANCELLED);
-  t.is(other.latencyMs, undefined);
+  t.is(other.latencyMs, 5, 'a first cancelled call is a lower bound: better than no measurement');
   t.is(other.inFlight, 0);
   const answered = other.callStarted();
   clock.advance(5);
@@ -191,4 +191,24 @@ test.serial('least_request gives a replica that was slow and recovered its share
   }
   t.log(`recovered replica back to ${(window.share * 100).toFixed(1)}% of 200 calls ${Date.now() - recovering}ms after it became fast`);
   t.pass();
+});
+
+test('a cancelled call (a hedge won elsewhere) counts only as a lower bound: it raises the average when it waited longer, never lowers it', (t) => {
+  const clock = manualClock();
+  const load = new EndpointLoad(clock.now);
+  const first = load.callStarted();
+  clock.advance(10);
+  load.callEnded(first, Status.OK);
+  t.is(load.latencyMs, 10);
+  // A copy that waited 300 ms here before another replica answered: this replica is slower than 10 ms.
+  const hedged = load.callStarted();
+  clock.advance(300);
+  load.callEnded(hedged, Status.CANCELLED);
+  t.true(load.latencyMs! > 50, `average ${load.latencyMs} (was 10)`);
+  // A copy cancelled after 1 ms says nothing new: the average stays.
+  const before = load.latencyMs;
+  const quick = load.callStarted();
+  clock.advance(1);
+  load.callEnded(quick, Status.CANCELLED);
+  t.is(load.latencyMs, before);
 });

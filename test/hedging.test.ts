@@ -201,3 +201,31 @@ test('the copies of a hedged call go to distinct replicas, and the routing heade
   }
   for (const server of replicas) for (const metadata of server.received) t.deepEqual(metadata.get(ROUTING_HEADER), []);
 });
+
+test('hedging does not hide a slow replica from least_request: the copies it loses still teach the balancer', async (t) => {
+  const replicas = await Promise.all(
+    ['127.0.0.1', '127.0.0.2'].map(async (host, index) => {
+      const server = await startBookServer({ host, onGetBook: () => (index === 0 ? new Promise((resolve) => setTimeout(resolve, 300)) : undefined) });
+      t.teardown(() => server.stop());
+      return server;
+    }),
+  );
+  const { clients, shutdown } = await init({
+    config: {
+      grpc_clients: {
+        services: [
+          { name: 'books', address: `ipv4:${replicas.map((server) => server.address).join(',')}`, load_balancing: 'least_request', connect: 'eager', hedging: { max_attempts: 2, delay: '50ms' } },
+        ],
+      },
+    },
+    clients: { books: BookService },
+    env: TELEMETRY_OFF,
+  });
+  t.teardown(shutdown);
+  for (let call = 0; call < 100; call++) await clients.books.getBook({ id: 'b1' });
+  const firstAttempts = replicas.map((server) => server.received.filter((metadata) => metadata.get('grpc-previous-rpc-attempts').length === 0).length);
+  t.log(`first attempts: slow replica ${firstAttempts[0]}, fast replica ${firstAttempts[1]}`);
+  // Every copy sent to the slow replica is cancelled when the hedge wins: counted as nothing, it would keep
+  // looking as fast as the other and get about half of the first attempts.
+  t.true(firstAttempts[0]! < 15, `the slow replica got ${firstAttempts[0]} of 100 first attempts`);
+});

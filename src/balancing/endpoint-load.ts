@@ -46,10 +46,15 @@ export class EndpointLoad {
 
   callEnded(startedAt: number, code: Status): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    // A cancelled call says nothing about the replica (the caller gave up, or a hedge won).
-    if (code === Status.CANCELLED) return;
     const now = this.now();
     const latency = Math.max(0, now - startedAt);
+    // A cancelled call (the caller gave up, or another hedge won) did not finish here, but it did wait this
+    // long without an answer: a lower bound. Counted only when it says the replica is slower than thought,
+    // or hedging would hide a slow replica from this policy (its every call is won elsewhere and cancelled).
+    if (code === Status.CANCELLED) {
+      if (this.latencyMs === undefined || latency > this.latencyMs) this.record(latency, now);
+      return;
+    }
     this.record(TROUBLE_CODES.has(code) ? Math.max(latency, FAILURE_PENALTY_MS) : latency, now);
   }
 
