@@ -4,6 +4,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { Metadata, status as Status, type ServerUnaryCall } from '@grpc/grpc-js';
 import { ROUTING_HEADER } from '../src/balancing/distinct-hedges.ts';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { init } from '../src/index.ts';
 import { getBook, getBookError, TELEMETRY_OFF } from './helpers/calls.ts';
 import { clientThrough, FRONT_DOORS, managerFor } from './helpers/front-doors.ts';
@@ -124,6 +125,12 @@ test.serial('a hedged call records grpc.client.call.hedges and one attempt span 
   t.is(attempts.length, 2);
   t.deepEqual(attempts.map((span) => span.attributes['grpcclient.hedge']), [true, true]);
   for (const span of attempts) t.is(span.attributes['network.peer.address'], '127.0.0.1');
+  // The copy that lost was cancelled by its own call: CANCELLED, marked superseded, and not an error.
+  const lost = attempts.find((span) => span.attributes['grpcclient.superseded'] === true);
+  t.is(lost?.attributes['rpc.response.status_code'], 'CANCELLED');
+  t.is(lost?.status.code, SpanStatusCode.UNSET);
+  const won = attempts.find((span) => span !== lost);
+  t.is(won?.attributes['rpc.response.status_code'], 'OK');
   const metrics = await telemetry.collect();
   const [hedges] = pointsWhere<Histogram>(metrics.get('grpc.client.call.hedges'), { 'grpcclient.service': 'hedged' });
   t.is(hedges?.value.sum, 1);

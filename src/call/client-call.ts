@@ -56,6 +56,8 @@ export interface Attempt {
   peer?: string;
   sentBytes: number;
   rcvdBytes: number;
+  /** Cancelled by the call itself because another attempt's answer was the call's (a lost hedge). */
+  superseded?: boolean;
   /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
   routing?: AttemptRouting;
   forgetRouting?: () => void;
@@ -291,7 +293,11 @@ export class ClientCall {
     this.sent.length = 0;
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    for (const other of [...this.live]) if (other !== attempt) other.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call committed');
+    for (const other of [...this.live]) {
+      if (other === attempt) continue;
+      other.superseded = true;
+      other.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call committed');
+    }
     // Reads the caller asked for before the commit now go to the committed attempt.
     for (; this.readsWanted > 0; this.readsWanted--) attempt.wire.startRead();
     return true;
@@ -406,7 +412,10 @@ export class ClientCall {
     this.state = 'DONE';
     this.sent.length = 0;
     this.clock.clearTimeout(this.timer);
-    for (const attempt of [...this.live]) attempt.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call ended it');
+    for (const attempt of [...this.live]) {
+      attempt.superseded = true;
+      attempt.wire.cancelWithStatus(Status.CANCELLED, 'another attempt of this call ended it');
+    }
     this.service.release(this);
     const final: CallStatus = {
       code: status.code,

@@ -33,3 +33,5 @@ export const NETWORK_PEER_ADDRESS = 'network.peer.address';
 export const NETWORK_PEER_PORT = 'network.peer.port';
 /** On attempt spans: true when the attempt was a hedge of a hedged call. */
 export const HEDGE = `${SDK_PREFIX}.hedge`;
+/** On attempt spans: true for a lost hedge, cancelled because another attempt of the call answered. */
+export const SUPERSEDED = `${SDK_PREFIX}.superseded`;

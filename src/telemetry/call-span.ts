@@ -57,6 +57,8 @@ export interface AttemptRecord {
   readonly endedAt?: number;
   readonly status?: { code: Status; details: string };
   readonly peer?: string;
+  /** A lost hedge, cancelled because another attempt answered: not a failure. */
+  readonly superseded?: boolean;
 }
 
 /** Records the outcome on the call span (status ERROR for every non-OK code) and ends it. */
@@ -91,8 +93,9 @@ export function recordAttemptSpans(tracer: Tracer, callContext: Context, method:
       },
       callContext,
     );
-    // An attempt still running when the call ended (a losing hedge) was cancelled by it.
-    setOutcome(span, attempt.status?.code ?? Status.CANCELLED, attempt.status?.details);
+    // A lost hedge was cancelled by its own call because another copy answered: CANCELLED, but no error.
+    if (attempt.superseded) span.setAttributes({ [attr.RPC_RESPONSE_STATUS_CODE]: 'CANCELLED', [attr.SUPERSEDED]: true });
+    else setOutcome(span, attempt.status?.code ?? Status.CANCELLED, attempt.status?.details);
     span.end(attempt.startedAtEpochMs + ((attempt.endedAt ?? now) - attempt.startedAt));
   }
 }
