@@ -10,4 +10,4 @@ export { CallError, ClosedError, ConfigError, ConnectError, GrpcClientError, Unk
 export { deadlineFrom, remainingMs, type DeadlineFromOptions, type IncomingCall } from './deadlines.ts';
 export { HealthCheckError, type HealthChange, type ServingStatus } from './health/monitor.ts';
 export type { ShutdownSignal } from './shutdown-signals.ts';
-export { traceContextFormat } from './telemetry/logger.ts';
+export { traceContextFormat } from './telemetry/trace-context-format.ts';

@@ -19,6 +19,8 @@ test('with telemetry off, import and init() load no OpenTelemetry SDK or exporte
   const loaded = await modulesLoadedWith({ enabled: false });
   t.true(loaded.some((url) => url.includes('@grpc/grpc-js')), 'the hook records package modules');
   t.deepEqual(loaded.filter((url) => /@opentelemetry\/(sdk-|exporter-|resources|context-async-hooks)/.test(url)), []);
+  // No SDK log line without telemetry or an application logger: winston is not needed either.
+  t.deepEqual(loaded.filter((url) => /node_modules\/winston\//.test(url)), []);
 });
 
 test('with Prometheus metrics and no traces, no OTLP exporter module is loaded', async (t) => {

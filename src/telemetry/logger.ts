@@ -1,20 +1,8 @@
 // The SDK's winston logger: JSON lines by default, and on every line written inside a span the
 // trace_id, span_id and trace_flags that let a log backend jump to the trace.
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import type { TelemetryConfig } from '../config/types.ts';
-
-/** A winston format adding trace_id, span_id and trace_flags from the active span; use it in your own loggers too. */
-export const traceContextFormat = winston.format((info) => {
-  const span = trace.getSpan(context.active());
-  const spanContext = span?.spanContext();
-  if (spanContext && isSpanContextValid(spanContext)) {
-    info['trace_id'] = spanContext.traceId;
-    info['span_id'] = spanContext.spanId;
-    info['trace_flags'] = spanContext.traceFlags.toString(16).padStart(2, '0');
-  }
-  return info;
-});
+import { traceContextFormat } from './trace-context-format.ts';
 
 export interface SdkLoggerOptions {
   /** Where lines go (default stdout). */
