@@ -236,3 +236,32 @@ test('hedging does not hide a slow replica from least_request: the copies it los
   // looking as fast as the other and get about half of the first attempts.
   t.true(firstAttempts[0]! < 15, `the slow replica got ${firstAttempts[0]} of 100 first attempts`);
 });
+
+test.serial('spans name the replica that served each call', async (t) => {
+  const replicas = await Promise.all(
+    ['127.0.0.1', '127.0.0.2', '127.0.0.3'].map(async (host) => {
+      const server = await startBookServer({ host });
+      t.teardown(() => server.stop());
+      return server;
+    }),
+  );
+  const { clients, shutdown } = await init({
+    config: {
+      grpc_clients: {
+        telemetry: { metrics: { exporter: 'none' }, traces: { exporter: 'none' } },
+        services: [{ name: 'spread', address: `ipv4:${replicas.map((server) => server.address).join(',')}`, load_balancing: 'round_robin', connect: 'eager' }],
+      },
+    },
+    clients: { spread: BookService },
+    env: {},
+  });
+  t.teardown(shutdown);
+  const { traceId } = await telemetry.inRootSpan(async () => {
+    for (let call = 0; call < 12; call++) await clients.spread.getBook({ id: 'b1' });
+  });
+  const calls = telemetry.spansOf(traceId).filter((span) => span.name === 'book.v1.BookService/GetBook');
+  t.is(calls.length, 12);
+  const served = calls.map((span) => `${String(span.attributes['network.peer.address'])}:${String(span.attributes['network.peer.port'])}`);
+  t.deepEqual([...new Set(served)].sort(), replicas.map((server) => server.address).sort(), 'every replica appears, and only they do');
+  t.true(calls.every((span) => span.attributes['server.address'] === '127.0.0.1'), 'server.address stays the configured target host');
+});
