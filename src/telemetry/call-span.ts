@@ -42,12 +42,22 @@ function setOutcome(span: Span, code: Status, details: string | undefined): void
   }
 }
 
+/** Parsed peers: a process talks to a bounded set of replicas, and parsing one per call showed in profiles. */
+const peers = new Map<string, Attributes>();
+const MAX_PEERS = 1_024;
+const NO_PEER: Attributes = {};
+
 /** "ipv4:127.0.0.2:9002", "127.0.0.2:9002" or "[::1]:9002" as network.peer.address and port. */
 export function peerAttributes(peer: string | undefined): Attributes {
-  if (!peer) return {};
+  if (!peer) return NO_PEER;
+  let attributes = peers.get(peer);
+  if (attributes) return attributes;
   const match = /^(?:ipv[46]:)?\[?([^\]]+?)\]?:(\d+)$/.exec(peer);
-  if (!match) return { [attr.NETWORK_PEER_ADDRESS]: peer };
-  return { [attr.NETWORK_PEER_ADDRESS]: match[1], [attr.NETWORK_PEER_PORT]: Number(match[2]) };
+  attributes = match ? { [attr.NETWORK_PEER_ADDRESS]: match[1], [attr.NETWORK_PEER_PORT]: Number(match[2]) } : { [attr.NETWORK_PEER_ADDRESS]: peer };
+  // Replica churn must not grow this without bound: start over past the cap.
+  if (peers.size >= MAX_PEERS) peers.clear();
+  peers.set(peer, attributes);
+  return attributes;
 }
 
 export interface AttemptRecord {
