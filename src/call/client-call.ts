@@ -4,10 +4,10 @@
 // holds grpc-js clients, a single interceptor. It speaks grpc-js's own call interface (start, send,
 // halfClose, startRead, cancel) so that interceptor can hand it to grpc-js as it is.
 //
-// States: ATTEMPTING (one or more attempts in flight, none committed) → BACKOFF (waiting for the next
-// retry) → ATTEMPTING … → COMMITTED (one attempt's response is the call's) → DONE. Attempts are kept in a
-// list, each with its own sizes, times, peer and status, never as "the current attempt": hedged attempts
-// overlap (gRFC A6 hedgingPolicy).
+// States: IDLE → ATTEMPTING (one or more attempts on the wire, none committed) ⇄ BACKOFF (none on the wire:
+// waiting for the next retry, or for a hedge a pushback delayed) → COMMITTED (one attempt's response is
+// the call's) → DONE. Attempts are kept in a list, each with its own sizes, times, peer and status, never as
+// "the current attempt": hedged attempts overlap (gRFC A6 hedgingPolicy).
 import { Metadata, status as Status, type CallCredentials, type Channel, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
 import { readPushback, type Pushback } from '../retry/pushback.ts';
 import type { CallTelemetry, CallTrace } from '../telemetry/call-telemetry.ts';
