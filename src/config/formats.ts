@@ -68,12 +68,7 @@ export function registerFormats(): void {
         if (typeof value !== 'boolean') throw new Error('must be true or false');
       },
     },
-    percent: {
-      coerce: (value: string) => (/^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value),
-      validate(value: unknown) {
-        if (typeof value !== 'number' || !(value >= 0 && value <= 100)) throw new Error('must be a percentage from 0 to 100');
-      },
-    },
+    percent: numberFormat((value) => value >= 0 && value <= 100, 'must be a percentage from 0 to 100'),
     'status-codes': {
       coerce: (value: string) => value.split(',').map((code) => code.trim()),
       validate(value: unknown) {

@@ -22,49 +22,29 @@ export interface InstrumentSpec {
   readonly buckets?: readonly number[];
 }
 
+/** A histogram's spec: the A66/A96 name, unit and buckets, and the description gRPC's libraries give it. */
+function histogram(name: string, unit: string, buckets: readonly number[], description: string): InstrumentSpec {
+  return { name, unit, buckets, description };
+}
+
 export const ATTEMPT_STARTED: InstrumentSpec = { name: 'grpc.client.attempt.started', unit: '{attempt}', description: 'Number of client call attempts started.' };
-export const ATTEMPT_DURATION: InstrumentSpec = {
-  name: 'grpc.client.attempt.duration',
-  unit: 's',
-  description: 'End-to-end time taken to complete a client call attempt.',
-  buckets: LATENCY_BUCKETS_S,
-};
-export const ATTEMPT_SENT_SIZE: InstrumentSpec = {
-  name: 'grpc.client.attempt.sent_total_compressed_message_size',
-  unit: 'By',
-  description: 'Total bytes (compressed but not encrypted) sent across all request messages per call attempt.',
-  buckets: SIZE_BUCKETS_BY,
-};
-export const ATTEMPT_RCVD_SIZE: InstrumentSpec = {
-  name: 'grpc.client.attempt.rcvd_total_compressed_message_size',
-  unit: 'By',
-  description: 'Total bytes (compressed but not encrypted) received across all response messages per call attempt.',
-  buckets: SIZE_BUCKETS_BY,
-};
-export const CALL_DURATION: InstrumentSpec = {
-  name: 'grpc.client.call.duration',
-  unit: 's',
-  description: 'Time taken by the gRPC library to complete a client call, all attempts included.',
-  buckets: LATENCY_BUCKETS_S,
-};
-export const CALL_RETRIES: InstrumentSpec = {
-  name: 'grpc.client.call.retries',
-  unit: '{retry}',
-  description: 'Number of retries during the client call (calls without retries are not recorded).',
-  buckets: RETRY_BUCKETS,
-};
-export const CALL_HEDGES: InstrumentSpec = {
-  name: 'grpc.client.call.hedges',
-  unit: '{hedge}',
-  description: 'Number of hedges during the client call (calls without hedges are not recorded).',
-  buckets: RETRY_BUCKETS,
-};
-export const CALL_RETRY_DELAY: InstrumentSpec = {
-  name: 'grpc.client.call.retry_delay',
-  unit: 's',
-  description: 'Total time of delay while there is no active attempt during the client call.',
-  buckets: LATENCY_BUCKETS_S,
-};
+export const ATTEMPT_DURATION = histogram('grpc.client.attempt.duration', 's', LATENCY_BUCKETS_S, 'End-to-end time taken to complete a client call attempt.');
+export const ATTEMPT_SENT_SIZE = histogram(
+  'grpc.client.attempt.sent_total_compressed_message_size',
+  'By',
+  SIZE_BUCKETS_BY,
+  'Total bytes (compressed but not encrypted) sent across all request messages per call attempt.',
+);
+export const ATTEMPT_RCVD_SIZE = histogram(
+  'grpc.client.attempt.rcvd_total_compressed_message_size',
+  'By',
+  SIZE_BUCKETS_BY,
+  'Total bytes (compressed but not encrypted) received across all response messages per call attempt.',
+);
+export const CALL_DURATION = histogram('grpc.client.call.duration', 's', LATENCY_BUCKETS_S, 'Time taken by the gRPC library to complete a client call, all attempts included.');
+export const CALL_RETRIES = histogram('grpc.client.call.retries', '{retry}', RETRY_BUCKETS, 'Number of retries during the client call (calls without retries are not recorded).');
+export const CALL_HEDGES = histogram('grpc.client.call.hedges', '{hedge}', RETRY_BUCKETS, 'Number of hedges during the client call (calls without hedges are not recorded).');
+export const CALL_RETRY_DELAY = histogram('grpc.client.call.retry_delay', 's', LATENCY_BUCKETS_S, 'Total time of delay while there is no active attempt during the client call.');
 
 export interface ClientInstruments {
   attemptStarted: Counter;

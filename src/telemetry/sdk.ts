@@ -125,15 +125,20 @@ async function compose(config: TelemetryConfig, options: StartOptions): Promise<
  * only public sign of "nothing registered".
  */
 export function globalProvidersRegistered(): boolean {
-  const tracerProvider = (trace.getTracerProvider() as ApiTracerProvider & { getDelegate?: () => ApiTracerProvider }).getDelegate?.() ?? trace.getTracerProvider();
-  return tracerProvider.constructor.name !== 'NoopTracerProvider' || metrics.getMeterProvider().constructor.name !== 'NoopMeterProvider';
+  return registeredTracerProvider().constructor.name !== 'NoopTracerProvider' || metrics.getMeterProvider().constructor.name !== 'NoopMeterProvider';
+}
+
+/** The tracer provider behind the API's global proxy (the proxy itself when it has no delegate). */
+function registeredTracerProvider(): ApiTracerProvider {
+  const proxy = trace.getTracerProvider() as ApiTracerProvider & { getDelegate?: () => ApiTracerProvider };
+  return proxy.getDelegate?.() ?? proxy;
 }
 
 function flushGlobalProviders(timeoutMs: number, warn: (message: string) => void): Promise<void> {
   type Flushable = { forceFlush?: () => Promise<unknown> };
-  const tracerProvider = (trace.getTracerProvider() as ApiTracerProvider & { getDelegate?: () => ApiTracerProvider }).getDelegate?.() as Flushable | undefined;
+  const tracerProvider: ApiTracerProvider & Flushable = registeredTracerProvider();
   const meterProvider: ApiMeterProvider & Flushable = metrics.getMeterProvider();
-  const flushes = [tracerProvider?.forceFlush?.(), meterProvider.forceFlush?.()].filter((flush) => flush !== undefined);
+  const flushes = [tracerProvider.forceFlush?.(), meterProvider.forceFlush?.()].filter((flush) => flush !== undefined);
   return settleWithin(timeoutMs, flushes, 'flush', warn);
 }
 
