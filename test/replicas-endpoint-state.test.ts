@@ -1,5 +1,5 @@
 // The per-endpoint connectivity gauge, read through an in-memory metric reader.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { getChannelzHandlers } from '@grpc/grpc-js';
 import { init } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
@@ -29,15 +29,21 @@ async function gaugeUntil<T>(read: () => Promise<T>, accept: (value: T) => boole
   }
 }
 
-test.serial('each endpoint has its own state series: READY, TRANSIENT_FAILURE when its server dies, gone when DNS drops it', async (t) => {
+/** Replicas on 127.0.0.1, .2 and .3 (one port) behind books.test, served by a DNS server of the test's own. */
+async function threeReplicasBehindOneName(t: ExecutionContext) {
   const dns = await startDnsServer();
   t.teardown(() => dns.close());
   const replicas = await startReplicas(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
   const [one, two, three] = replicas as [Replica, Replica, Replica];
   t.teardown(() => Promise.all(replicas.map((replica) => replica.stop())));
   dns.setA('books.test', replicas.map((replica) => replica.host));
+  return { dns, one, two, three, address: `dns://${dns.address}/books.test:${one.port}` };
+}
+
+test.serial('each endpoint has its own state series: READY, TRANSIENT_FAILURE when its server dies, gone when DNS drops it', async (t) => {
+  const { dns, one, two, three, address } = await threeReplicasBehindOneName(t);
   const sdk = await init({
-    config: { grpc_clients: { services: [{ name: 'replicated', address: `dns://${dns.address}/books.test:${one.port}`, load_balancing: 'round_robin', resolve_interval: '200ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
+    config: { grpc_clients: { services: [{ name: 'replicated', address, load_balancing: 'round_robin', resolve_interval: '200ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
     clients: { replicated: BookService },
     env: TELEMETRY_IN_MEMORY,
   });
@@ -48,7 +54,7 @@ test.serial('each endpoint has its own state series: READY, TRANSIENT_FAILURE wh
   const metrics = await telemetry.collect();
   const series = pointsWhere(metrics.get('grpcclient.endpoint.state'), { 'grpcclient.service': 'replicated', endpoint: two.address });
   t.deepEqual(series.map((point) => `${point.attributes['state']}=${point.value}`).sort(), ['CONNECTING=0', 'IDLE=0', 'READY=1', 'SHUTDOWN=0', 'TRANSIENT_FAILURE=0']);
-  t.is(series[0]?.attributes['grpc.target'], `dns://${dns.address}/books.test:${one.port}`);
+  t.is(series[0]?.attributes['grpc.target'], address);
 
   await three.stop();
   await gaugeUntil(() => endpointSeries('replicated'), (now) => now[three.address] === 'TRANSIENT_FAILURE', 'the dead replica in TRANSIENT_FAILURE');
@@ -125,14 +131,9 @@ function subchannelIds(channel: import('@grpc/grpc-js').Channel): Record<string,
 
 for (const policy of ['round_robin', 'least_request'] as const) {
   test.serial(`${policy}: a replica going down keeps the connections to the others across re-resolutions`, async (t) => {
-    const dns = await startDnsServer();
-    t.teardown(() => dns.close());
-    const replicas = await startReplicas(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
-    const [one, two, three] = replicas as [Replica, Replica, Replica];
-    t.teardown(() => Promise.all(replicas.map((replica) => replica.stop())));
-    dns.setA('books.test', replicas.map((replica) => replica.host));
+    const { dns, one, two, three, address } = await threeReplicasBehindOneName(t);
     const sdk = await init({
-      config: { grpc_clients: { services: [{ name: 'kept', address: `dns://${dns.address}/books.test:${one.port}`, load_balancing: policy, resolve_interval: '100ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
+      config: { grpc_clients: { services: [{ name: 'kept', address, load_balancing: policy, resolve_interval: '100ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
       clients: { kept: BookService },
       env: { ...TELEMETRY_IN_MEMORY, GRPC_CLIENTS_TELEMETRY_ENABLED: 'false' },
     });
