@@ -1,5 +1,6 @@
 // Closed-loop load: `concurrency` workers each make one call after another, first for a warm-up
 // that is thrown away, then for the measured window (a duration, or a number of calls for the soak).
+import { startAllocationMeter } from './allocation.ts';
 
 export interface LoadOptions {
   concurrency: number;
@@ -26,6 +27,10 @@ export interface LoadResult {
   p99Us: number;
   /** Client CPU (user + system) per measured call. */
   cpuUsPerCall: number;
+  /** JS heap bytes the client allocated per measured call (everything in the process: grpc-js, the SDK, the load loop). */
+  allocatedBytesPerCall: number;
+  /** Time in garbage collection per measured call. */
+  gcUsPerCall: number;
   /** Peak resident set of the client process so far. */
   peakRssMb: number;
 }
@@ -88,10 +93,12 @@ export async function runLoad(call: () => Promise<void>, options: LoadOptions): 
   // In call-count mode a worker claims its call before making it, so exactly `calls` are made.
   const until = limit === undefined ? () => performance.now() >= measureEnd : () => started++ >= limit;
   const cpuBefore = process.cpuUsage();
+  const allocation = startAllocationMeter();
   const t0 = performance.now();
   const calls = await phase(until, latencies);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const allocated = allocation.stop();
 
   return {
     calls,
@@ -103,6 +110,8 @@ export async function runLoad(call: () => Promise<void>, options: LoadOptions): 
     p50Us: latencies.percentile(0.5),
     p99Us: latencies.percentile(0.99),
     cpuUsPerCall: (cpu.user + cpu.system) / calls,
+    allocatedBytesPerCall: allocated.bytes / calls,
+    gcUsPerCall: (allocated.gcMs * 1000) / calls,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };
 }

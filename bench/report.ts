@@ -28,8 +28,15 @@ export interface VariantSummary {
   /** p50 minus raw grpc-js's p50 in the same round. */
   addedP50Us: Spread;
   cpuUsPerCall: Spread;
+  /** CPU per call minus raw grpc-js's in the same round. */
+  addedCpuUsPerCall: Spread;
   /** raw grpc-js's CPU per call divided by this variant's, same round: the ratio without the other processes' noise. */
   cpuRatioToRaw: Spread;
+  /** channel.createCall's CPU per call divided by this variant's, same round (NaN when that variant did not run). */
+  cpuRatioToLimit: Spread;
+  /** JS heap bytes allocated per call, and time in GC per call. */
+  allocatedBytesPerCall: Spread;
+  gcUsPerCall: Spread;
   peakRssMb: Spread;
   errors: number;
   /** Root spans received / calls traced, summed over rounds; undefined for untraced variants. */
@@ -69,6 +76,7 @@ export function summarise(records: RunRecord[], variants: VariantName[], scenari
   return scenarios.map((scenario) => {
     const inScenario = records.filter((record) => record.scenario === scenario);
     const raw = (round: number) => inScenario.find((record) => record.round === round && record.variant === 'raw-grpc-js')?.report;
+    const limit = (round: number) => inScenario.find((record) => record.round === round && record.variant === 'grpc-js-create-call')?.report;
     return {
       scenario,
       variants: variants.map((variant) => {
@@ -85,7 +93,12 @@ export function summarise(records: RunRecord[], variants: VariantName[], scenari
           p99Us: of((report) => report.p99Us),
           addedP50Us: spread(runs.map((record) => record.report.p50Us - (raw(record.round)?.p50Us ?? Number.NaN))),
           cpuUsPerCall: of((report) => report.cpuUsPerCall),
+          addedCpuUsPerCall: spread(runs.map((record) => record.report.cpuUsPerCall - (raw(record.round)?.cpuUsPerCall ?? Number.NaN))),
           cpuRatioToRaw: spread(runs.map((record) => (raw(record.round)?.cpuUsPerCall ?? Number.NaN) / record.report.cpuUsPerCall)),
+          cpuRatioToLimit: spread(runs.map((record) => (limit(record.round)?.cpuUsPerCall ?? Number.NaN) / record.report.cpuUsPerCall)),
+          // Runs recorded before the bench measured allocation have none: NaN, shown as n/a.
+          allocatedBytesPerCall: of((report) => report.allocatedBytesPerCall ?? Number.NaN),
+          gcUsPerCall: of((report) => report.gcUsPerCall ?? Number.NaN),
           peakRssMb: of((report) => report.peakRssMb),
           errors: runs.reduce((sum, record) => sum + record.report.errors, 0),
           ...(traced.length > 0 ? { spans: { received, calls, ratio: traced[0]!.report.traceRatio, ok: traced.every((record) => record.spansOk) } } : {}),
@@ -101,33 +114,43 @@ function find(results: BenchResults, scenario: string, variant: VariantName): Va
 
 export function targets(results: BenchResults): Target[] {
   const list: Target[] = [];
-  const c64 = (variant: VariantName) => find(results, 'unary c=64', variant);
   const status = (ok: boolean | undefined): Target['status'] => (ok === undefined ? 'pending' : ok ? 'met' : 'missed');
+  const scenarioNames = results.summary.map((entry) => entry.scenario);
   // Judged on the CPU ratio (client CPU per call, which other load disturbs less); calls/s ratio shown beside it.
-  const both = (entry: VariantSummary) => `CPU ${formatSpread(entry.cpuRatioToRaw, 2)}x, calls/s ${formatSpread(entry.ratioToRaw, 2)}x`;
-  const ratioTarget = (variant: VariantName, name: string, goal: number) => {
-    const entry = c64(variant);
-    if (entry) list.push({ name, goal: `>= ${goal.toFixed(2)}x raw`, measured: both(entry), status: status(entry.cpuRatioToRaw.median >= goal) });
+  const cpu = (entry: VariantSummary | undefined) => (entry ? `${formatSpread(entry.cpuRatioToRaw, 2)}x` : 'n/a');
+  const both = (entry: VariantSummary) => `CPU ${cpu(entry)}, calls/s ${formatSpread(entry.ratioToRaw, 2)}x`;
+  const ratioTarget = (variant: VariantName, scenario: string, name: string, goal: number, limit = false) => {
+    const entry = find(results, scenario, variant);
+    if (!entry) return;
+    const toLimit = limit && Number.isFinite(entry.cpuRatioToLimit.median) ? `; ${formatSpread(entry.cpuRatioToLimit, 2)}x the createCall limit` : '';
+    list.push({ name, goal: `>= ${goal.toFixed(2)}x raw`, measured: both(entry) + toLimit, status: status(entry.cpuRatioToRaw.median >= goal) });
   };
-  ratioTarget('grpcclient-promise-off', 'Promise client, telemetry off, c=64', 1.0);
-  ratioTarget('grpcclient-promise-production', 'Promise client, production profile (10% spans), c=64', 0.95);
-  const all = c64('grpcclient-promise-all');
-  const peers = [c64('grpc-js-instrumentation'), c64('nice-grpc-otel-prom')].filter((entry) => entry !== undefined);
-  if (all) {
-    const ahead = peers.every((peer) => all.cpuRatioToRaw.median > peer.cpuRatioToRaw.median);
-    list.push({
-      name: 'Promise client, everything on (100% spans, OTLP), c=64',
-      goal: '>= 0.80x raw, ahead of instrumentation-grpc and nice-grpc',
-      measured: `${both(all)}; instrumentation-grpc: CPU ${formatSpread(c64('grpc-js-instrumentation')?.cpuRatioToRaw ?? spread([]), 2)}x, nice-grpc: CPU ${formatSpread(c64('nice-grpc-otel-prom')?.cpuRatioToRaw ?? spread([]), 2)}x`,
-      status: status(all.cpuRatioToRaw.median >= 0.8 && ahead),
-    });
+  /** Ahead of both peers (instrumentation-grpc, nice-grpc) on the CPU ratio in every scenario measured. */
+  const aheadOfPeers = (variant: VariantName, name: string) => {
+    const compared = scenarioNames.map((scenario) => ({ scenario, ours: find(results, scenario, variant), peers: [find(results, scenario, 'grpc-js-instrumentation'), find(results, scenario, 'nice-grpc-otel-prom')] }));
+    const measured = compared.filter(({ ours, peers }) => ours && peers.some((peer) => peer !== undefined));
+    if (measured.length === 0) return;
+    const ahead = measured.every(({ ours, peers }) => peers.every((peer) => !peer || ours!.cpuRatioToRaw.median > peer.cpuRatioToRaw.median));
+    const text = measured.map(({ scenario, ours, peers }) => `${scenario}: ${cpu(ours)} vs ${peers.map(cpu).join(' / ')}`).join('; ');
+    list.push({ name, goal: 'CPU ratio above instrumentation-grpc / nice-grpc in every scenario', measured: text, status: status(ahead) });
+  };
+  const [c1, c64, stream] = ['unary c=1', 'unary c=64', 'server-streaming (20 messages) c=16'];
+  ratioTarget('grpcclient-promise-off', c64!, 'Promise client, telemetry off, c=64', 1.15, true);
+  ratioTarget('grpcclient-promise-production', c64!, 'Promise client, production profile (10% spans), c=64', 0.95);
+  ratioTarget('grpcclient-promise-production', stream!, 'Promise client, production profile, server streaming c=16', 0.95);
+  ratioTarget('grpcclient-promise-all', c64!, 'Promise client, everything on (100% spans, OTLP), c=64', 0.85);
+  ratioTarget('grpcclient-promise-all', stream!, 'Promise client, everything on, server streaming c=16', 0.8);
+  aheadOfPeers('grpcclient-promise-all', 'Promise client, everything on, against the peers');
+  aheadOfPeers('grpcclient-promise-app-otel', "Promise client on the application's own OpenTelemetry, against the peers");
+  const production = find(results, c1!, 'grpcclient-promise-production');
+  if (production) {
+    list.push({ name: 'Added CPU per call at c=1, production profile', goal: '<= 10 µs over raw', measured: `${formatSpread(production.addedCpuUsPerCall, 1)} µs`, status: status(production.addedCpuUsPerCall.median <= 10) });
   }
-  const c1 = find(results, 'unary c=1', 'grpcclient-promise-all');
-  if (c1) list.push({ name: 'Added p50 at c=1, everything on', goal: '<= 15 µs over raw', measured: `${formatSpread(c1.addedP50Us, 0)} µs`, status: status(c1.addedP50Us.median <= 15) });
   for (const { profile, runs } of results.init) {
     const ms = spread(runs.map((run) => run.ms));
     const heap = spread(runs.map((run) => run.heapMb));
-    list.push({ name: `init() with 200 lazy services, telemetry ${profile}`, goal: '<= 100 ms and <= 20 MB heap', measured: `${formatSpread(ms, 1)} ms, ${formatSpread(heap, 1)} MB`, status: status(ms.median <= 100 && heap.median <= 20) });
+    const goalMs = profile === 'off' ? 100 : 150;
+    list.push({ name: `init() with 200 lazy services, telemetry ${profile}`, goal: `<= ${goalMs} ms and <= 20 MB heap`, measured: `${formatSpread(ms, 1)} ms, ${formatSpread(heap, 1)} MB`, status: status(ms.median <= goalMs && heap.median <= 20) });
   }
   if (results.importInit?.length) {
     const ms = spread(results.importInit.map((run) => run.ms));
@@ -162,19 +185,25 @@ export function renderMarkdown(results: BenchResults): string {
     'One loopback grpc-js server and one OTLP HTTP sink, each in its own process; every client variant in a fresh process. ' +
       'Each cell is median [min..max] over rounds; ratios and added latency compare with raw grpc-js in the same round. ' +
       '"ratio to raw" is calls/s over raw\'s calls/s; "CPU ratio" is raw\'s client CPU per call over the variant\'s, which other load on the machine disturbs less. ' +
-      'At c=64 the machine is CPU-bound, so the ratio there measures client CPU per call. Spans: root spans received by the sink / calls traced (warm-up included).',
+      'At c=64 the machine is CPU-bound, so the ratio there measures client CPU per call. "CPU ratio to limit" compares with calls made directly with `channel.createCall` (0a), the most any client on grpc-js can reach. ' +
+      '"alloc B/call" is the JS heap the whole client process allocated per call (from V8\'s GC profiler), the load loop included. Spans: root spans received by the sink / calls traced (warm-up included).',
     '',
   );
   lines.push('## Targets', '', '| target | goal | measured | status |', '|---|---|---|---|');
   for (const target of targets(results)) lines.push(`| ${target.name} | ${target.goal} | ${target.measured} | ${target.status === 'met' ? 'met' : target.status === 'missed' ? '**missed**' : 'pending'} |`);
   lines.push('');
   for (const { scenario, variants } of results.summary) {
-    lines.push(`## ${scenario}`, '', '| client | calls/s | ratio to raw | p50 µs | +p50 µs | p99 µs | CPU µs/call | CPU ratio | peak RSS MB | spans |', '|---|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      `## ${scenario}`,
+      '',
+      '| client | calls/s | ratio to raw | p50 µs | +p50 µs | p99 µs | CPU µs/call | CPU ratio | CPU ratio to limit | alloc B/call | GC µs/call | peak RSS MB | spans |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const entry of variants) {
       const spans = entry.spans ? `${entry.spans.received.toLocaleString('en-US')}/${entry.spans.calls.toLocaleString('en-US')} ${entry.spans.ok ? 'ok' : '**mismatch**'}` : '-';
       const errors = entry.errors > 0 ? ` (**${entry.errors} errors**)` : '';
       lines.push(
-        `| ${VARIANT_LABELS[entry.variant]}${errors} | ${formatSpread(entry.callsPerSecond)} | ${formatSpread(entry.ratioToRaw, 2)} | ${formatSpread(entry.p50Us)} | ${formatSpread(entry.addedP50Us)} | ${formatSpread(entry.p99Us)} | ${formatSpread(entry.cpuUsPerCall)} | ${entry.cpuRatioToRaw ? formatSpread(entry.cpuRatioToRaw, 2) : 'n/a'} | ${formatSpread(entry.peakRssMb)} | ${spans} |`,
+        `| ${VARIANT_LABELS[entry.variant]}${errors} | ${formatSpread(entry.callsPerSecond)} | ${formatSpread(entry.ratioToRaw, 2)} | ${formatSpread(entry.p50Us)} | ${formatSpread(entry.addedP50Us)} | ${formatSpread(entry.p99Us)} | ${formatSpread(entry.cpuUsPerCall)} | ${formatSpread(entry.cpuRatioToRaw, 2)} | ${formatSpread(entry.cpuRatioToLimit, 2)} | ${formatSpread(entry.allocatedBytesPerCall)} | ${formatSpread(entry.gcUsPerCall, 1)} | ${formatSpread(entry.peakRssMb)} | ${spans} |`,
       );
     }
     lines.push('');

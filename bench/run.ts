@@ -70,7 +70,7 @@ try {
     for (const scenario of options.scenarios) {
       for (const variant of order) {
         const spec: ClientSpec = { variant, kind: scenario.kind, concurrency: scenario.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs, targets };
-        const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(options.outDir, 'profiles')}`, `--cpu-prof-name=${variant}-${scenario.kind}-c${scenario.concurrency}-round${round + 1}.cpuprofile`] : [];
+        const profile = options.profile ? ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${join(options.outDir, 'profiles')}`, `--cpu-prof-name=${variant}-${scenario.kind}-c${scenario.concurrency}-round${round + 1}.cpuprofile`] : [];
         const { report, rootSpans, badRequests } = await withSpanCount(() => run<ClientReport>('client.ts', [JSON.stringify(spec)], profile));
         const spansOk = badRequests === 0 && spansMatch(rootSpans, report.totalCalls, report.traceRatio);
         records.push({ round, scenario: scenario.name, variant, report, rootSpans, spansOk });

@@ -27,9 +27,12 @@ export type VariantFactory = (targets: BenchTargets) => Promise<Variant>;
 /** The variants, in the report's order; the name is also the module bench/variants/<name>.ts. */
 export const VARIANTS = [
   'raw-grpc-js',
+  'grpc-js-create-call',
+  'grpc-js-create-call-metrics',
   'grpcclient-promise-off',
   'grpcclient-promise-all',
   'grpcclient-promise-production',
+  'grpcclient-promise-app-otel',
   'grpcclient-off',
   'grpcclient-all',
   'grpcclient-production',
@@ -42,9 +45,12 @@ export type VariantName = (typeof VARIANTS)[number];
 
 export const VARIANT_LABELS: Record<VariantName, string> = {
   'raw-grpc-js': '1. raw grpc-js, one channel (floor)',
+  'grpc-js-create-call': '0a. channel.createCall directly (the limit)',
+  'grpc-js-create-call-metrics': '0b. channel.createCall + pre-aggregated A66 records',
   'grpcclient-promise-off': '2. grpcclient promise client, telemetry off',
   'grpcclient-promise-all': '3. grpcclient promise client, everything on (100% spans)',
   'grpcclient-promise-production': '4. grpcclient promise client, production (10% spans)',
+  'grpcclient-promise-app-otel': "3a. grpcclient promise client, the application's own OpenTelemetry (100% spans, its MeterProvider)",
   'grpcclient-off': '2g. grpcclient grpc-js client, telemetry off',
   'grpcclient-all': '3g. grpcclient grpc-js client, everything on (100% spans)',
   'grpcclient-production': '4g. grpcclient grpc-js client, production (10% spans)',

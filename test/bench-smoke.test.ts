@@ -12,7 +12,7 @@ const run = promisify(execFile);
 
 test('npm run bench with tiny counts measures every chosen variant, counts their spans and writes latest.json and latest.md', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'grpcclient-bench-'));
-  const variants = ['raw-grpc-js', 'grpcclient-all', 'grpc-js-instrumentation', 'nice-grpc-otel-prom'];
+  const variants = ['raw-grpc-js', 'grpc-js-create-call-metrics', 'grpcclient-all', 'grpcclient-promise-app-otel', 'grpc-js-instrumentation', 'nice-grpc-otel-prom'];
   await run(
     process.execPath,
     ['bench/run.ts', '--rounds', '1', '--warmup', '0.1', '--duration', '0.2', '--scenarios', 'c1', '--variants', variants.join(','), '--soak-calls', '2000', '--retry-seconds', '1', '--init-runs', '1', '--out', out],
@@ -26,10 +26,11 @@ test('npm run bench with tiny counts measures every chosen variant, counts their
   for (const entry of scenario!.variants) {
     t.is(entry.errors, 0, `${entry.variant} made failing calls`);
     t.true(entry.callsPerSecond.median > 0, `${entry.variant} made no calls`);
+    t.true(entry.allocatedBytesPerCall.median > 0, `${entry.variant}: no allocation measured`);
   }
   // Each traced variant's calls all arrived at the sink as root spans, including instrumentation-grpc's,
   // which only patches grpc-js when registered before it loads.
-  for (const variant of ['grpcclient-all', 'grpc-js-instrumentation', 'nice-grpc-otel-prom']) {
+  for (const variant of ['grpcclient-all', 'grpcclient-promise-app-otel', 'grpc-js-instrumentation', 'nice-grpc-otel-prom']) {
     const spans = scenario!.variants.find((entry) => entry.variant === variant)?.spans;
     t.truthy(spans && spans.calls > 0 && spans.received === spans.calls, `${variant}: ${JSON.stringify(spans)}`);
   }

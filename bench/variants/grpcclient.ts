@@ -8,12 +8,14 @@ import { GET_BOOK_REQUEST, loadBookProto, STREAM_LIMIT } from '../book-proto.ts'
 import type { BenchTargets, Variant } from '../variant.ts';
 import { streamCall, unaryCall } from './grpc-js-calls.ts';
 
-export type TelemetryProfile = 'off' | 'all' | 'production';
+/** 'app': the application registered its own providers first (app-otel.ts); grpcclient adds logs and records through them. */
+export type TelemetryProfile = 'off' | 'all' | 'production' | 'app';
 export type FrontDoor = 'promise' | 'grpc-js';
 
 /** grpc_clients.telemetry for each profile: traces to the sink, metrics on the (unscraped) Prometheus endpoint, logs at info. */
 export function telemetryConfig(profile: TelemetryProfile, sinkUrl: string) {
   if (profile === 'off') return { enabled: false };
+  if (profile === 'app') return { enabled: true, logs: { level: 'info' } };
   return {
     enabled: true,
     traces: { exporter: 'otlp', endpoint: sinkUrl, sample_ratio: profile === 'all' ? 1 : 0.1 },
@@ -30,7 +32,7 @@ export async function grpcclientVariant(profile: TelemetryProfile, door: FrontDo
     clients: { book: BookService },
     env: {},
   });
-  const traceRatio = profile === 'off' ? 0 : profile === 'all' ? 1 : 0.1;
+  const traceRatio = profile === 'off' ? 0 : profile === 'production' ? 0.1 : 1;
   if (door === 'promise') {
     const client = sdk.clients.book;
     return {
