@@ -127,10 +127,10 @@ test.serial('a hedged call records grpc.client.call.hedges and one attempt span 
   for (const span of attempts) t.is(span.attributes['network.peer.address'], '127.0.0.1');
   // The copy that lost was cancelled by its own call: CANCELLED, marked superseded, and not an error.
   const lost = attempts.find((span) => span.attributes['grpcclient.superseded'] === true);
-  t.is(lost?.attributes['rpc.response.status_code'], 'CANCELLED');
+  t.is(lost?.attributes['rpc.status_code'], 'CANCELLED');
   t.is(lost?.status.code, SpanStatusCode.UNSET);
   const won = attempts.find((span) => span !== lost);
-  t.is(won?.attributes['rpc.response.status_code'], 'OK');
+  t.is(won?.attributes['rpc.status_code'], 'OK');
   const metrics = await telemetry.collect();
   const [hedges] = pointsWhere<Histogram>(metrics.get('grpc.client.call.hedges'), { 'grpcclient.service': 'hedged' });
   t.is(hedges?.value.sum, 1);

@@ -23,7 +23,7 @@ interface Setup {
 }
 
 /** A server and an init() against it; `name` is the configured service name (unique per test, for metric filtering). */
-async function setup(name: string, serviceFields: Record<string, unknown> = {}, serverOptions: BookServerOptions = {}, telemetryFields: Record<string, unknown> = {}): Promise<Setup> {
+async function setup(name: string, serviceFields: Record<string, unknown> = {}, serverOptions: BookServerOptions = {}, telemetryFields: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<Setup> {
   const server = await startBookServer(serverOptions);
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
@@ -34,7 +34,7 @@ async function setup(name: string, serviceFields: Record<string, unknown> = {}, 
   const sdk = await init({
     config: { grpc_clients: { telemetry: { metrics: { exporter: 'none' }, traces: { exporter: 'none' }, ...telemetryFields }, services: [{ name, address: server.address, ...serviceFields }] } },
     clients: { [name]: BookService },
-    env: {},
+    env,
     logger,
   });
   return { server, sdk, books: sdk.clients[name]! as BookClient, lines };
@@ -59,9 +59,10 @@ test('a unary call makes one CLIENT span named by the full method, with the RPC 
     'rpc.method': 'book.v1.BookService/GetBook',
     'server.address': '127.0.0.1',
     'server.port': env.server.port,
-    'rpc.response.status_code': 'OK',
+    'rpc.status_code': 'OK',
   });
   t.false('error.type' in span!.attributes);
+  t.false('rpc.response.status_code' in span!.attributes, 'the name semantic conventions v1.45.0 deprecate is not written');
   t.is(span!.status.code, SpanStatusCode.UNSET);
   await teardown(env);
 });
@@ -91,7 +92,7 @@ test('a failed call sets span status ERROR with the code name, and error.type', 
   const span = telemetry.spansOf(traceId).find((candidate) => candidate.kind === SpanKind.CLIENT)!;
   t.is(span.status.code, SpanStatusCode.ERROR);
   t.true(span.status.message!.startsWith('NOT_FOUND'));
-  t.like(span.attributes, { 'rpc.response.status_code': 'NOT_FOUND', 'error.type': 'NOT_FOUND' });
+  t.like(span.attributes, { 'rpc.status_code': 'NOT_FOUND', 'error.type': 'NOT_FOUND' });
   await teardown(env);
 });
 
@@ -107,7 +108,7 @@ test('a retried call has one call span and one child span per attempt, numbered'
   const attempts = spans.filter((span) => span.name === 'Attempt.book.v1.BookService/GetBook').sort((a, b) => Number(a.attributes['grpcclient.attempt']) - Number(b.attributes['grpcclient.attempt']));
   t.deepEqual(attempts.map((span) => span.attributes['grpcclient.attempt']), [1, 2, 3]);
   t.deepEqual(attempts.map((span) => span.attributes['previous-rpc-attempts']), [0, 1, 2]);
-  t.deepEqual(attempts.map((span) => span.attributes['rpc.response.status_code']), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);
+  t.deepEqual(attempts.map((span) => span.attributes['rpc.status_code']), ['UNAVAILABLE', 'UNAVAILABLE', 'OK']);
   t.true(attempts.every((span) => span.parentSpanContext?.spanId === call[0]!.spanContext().spanId));
   // Every attempt carried the same call span as parent to the server.
   t.is(new Set(env.server.received.map((metadata) => metadata.get('traceparent')[0])).size, 1);
@@ -193,6 +194,39 @@ test('a method no registered client declares is reported as grpc.method "other"'
   await teardown(env);
 });
 
+test('a span for a method no registered client declares is named "grpc", with rpc.method "_OTHER" and the path in rpc.method_original', async (t) => {
+  const env = await setup('spans-other');
+  const client = env.sdk.manager.getClient('spans-other', BookService);
+  const { traceId } = await telemetry.inRootSpan(
+    () =>
+      new Promise<void>((resolve) => {
+        client.makeUnaryRequest('/made.up.Service/Anything', (value: Buffer) => value, (value: Buffer) => value, Buffer.alloc(0), new Metadata(), {}, () => resolve());
+      }),
+  );
+  const [span] = telemetry.spansOf(traceId).filter((candidate) => candidate.kind === SpanKind.CLIENT);
+  t.is(span!.name, 'grpc');
+  t.like(span!.attributes, { 'rpc.system.name': 'grpc', 'rpc.method': '_OTHER', 'rpc.method_original': 'made.up.Service/Anything', 'rpc.status_code': 'UNIMPLEMENTED' });
+  await teardown(env);
+});
+
+test('OTEL_SEMCONV_STABILITY_OPT_IN=rpc/dup also writes the names deprecated by semantic conventions v1.45.0, beside the stable ones', async (t) => {
+  const env = await setup('semconv-dup', {}, {}, {}, { OTEL_SEMCONV_STABILITY_OPT_IN: 'http, rpc/dup' });
+  const metadata = new Metadata();
+  metadata.set('x-request-id', 'req-7');
+  const { traceId } = await telemetry.inRootSpan(() => getBookError(env.books, 'missing', {}, metadata));
+  const [span] = telemetry.spansOf(traceId).filter((candidate) => candidate.kind === SpanKind.CLIENT);
+  t.like(span!.attributes, { 'rpc.status_code': 'NOT_FOUND', 'rpc.response.status_code': 'NOT_FOUND', 'rpc.request.metadata.x-request-id': 'req-7' });
+  t.deepEqual(span!.attributes['rpc.request.header.x-request-id'], ['req-7']);
+  await teardown(env);
+});
+
+test("with the application's tracer provider, its sampler decides: grpcclient's sample_ratio 0 drops no call", async (t) => {
+  const env = await setup('app-sampler', {}, {}, { traces: { exporter: 'none', sample_ratio: 0 } });
+  const { traceId } = await telemetry.inRootSpan(() => getBook(env.books, 'b1'));
+  t.is(telemetry.spansOf(traceId).filter((span) => span.kind === SpanKind.CLIENT).length, 1);
+  await teardown(env);
+});
+
 test('one JSON log line per call, with trace ids, at a level chosen by the status', async (t) => {
   const env = await setup('logs', {}, { onGetBook: (call) => (call.request.id === 'boom' ? { code: Status.INTERNAL, details: 'boom' } : undefined) });
   const { traceId } = await telemetry.inRootSpan(async () => {
@@ -222,9 +256,9 @@ test('authorization, cookie and configured metadata never reach logs or span att
   const span = telemetry.spansOf(traceId).find((candidate) => candidate.kind === SpanKind.CLIENT)!;
   const everything = JSON.stringify(env.lines) + JSON.stringify(span.attributes) + JSON.stringify(span.events);
   t.false(everything.includes('s3cret'));
-  t.is(span.attributes['rpc.request.metadata.x-request-id'], 'req-42');
-  t.is(span.attributes['rpc.request.metadata.authorization'], '[REDACTED]');
-  t.is(span.attributes['rpc.request.metadata.proxy-authorization'], '[REDACTED]');
+  t.deepEqual(span.attributes['rpc.request.header.x-request-id'], ['req-42']);
+  t.deepEqual(span.attributes['rpc.request.header.authorization'], ['[REDACTED]']);
+  t.deepEqual(span.attributes['rpc.request.header.proxy-authorization'], ['[REDACTED]']);
   // The server still gets the real values: redaction is about telemetry only.
   t.deepEqual(env.server.received[0]!.get('authorization'), ['Bearer s3cret-token']);
   await teardown(env);

@@ -35,7 +35,7 @@ for (const [moment, retrying] of [
     });
     const [span] = telemetry.spansOf(traceId).filter((candidate) => candidate.name === 'book.v1.BookService/GetBook');
     t.is(span?.status.code, SpanStatusCode.ERROR);
-    t.is(span?.attributes['rpc.response.status_code'], 'CANCELLED');
+    t.is(span?.attributes['rpc.status_code'], 'CANCELLED');
     t.is(server.received.length, 1, 'no attempt after the abort');
   });
 }

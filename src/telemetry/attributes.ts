@@ -8,15 +8,31 @@ export const GRPC_STATUS = 'grpc.status';
 /** The configured (logical) service name, e.g. "book-service": not a gRPC standard attribute. */
 export const GRPCCLIENT_SERVICE = 'grpcclient.service';
 
-/** OpenTelemetry RPC semantic conventions (release candidate, v1.40+). */
+/** OpenTelemetry RPC semantic conventions, stable since v1.45.0. */
 export const RPC_SYSTEM_NAME = 'rpc.system.name';
 export const RPC_METHOD = 'rpc.method';
-export const RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+/** rpc.method of a method no registered client declares (bounded cardinality); its path goes in rpc.method_original. */
+export const RPC_METHOD_OTHER = '_OTHER';
+export const RPC_METHOD_ORIGINAL = 'rpc.method_original';
+export const RPC_STATUS_CODE = 'rpc.status_code';
 export const SERVER_ADDRESS = 'server.address';
 export const SERVER_PORT = 'server.port';
 export const ERROR_TYPE = 'error.type';
-/** Prefix of request metadata recorded on spans (semconv `rpc.request.metadata.<key>`). */
-export const RPC_REQUEST_METADATA = 'rpc.request.metadata.';
+/** Prefix of request metadata recorded on spans (semconv `rpc.request.header.<key>`, a string array; development status). */
+export const RPC_REQUEST_HEADER = 'rpc.request.header.';
+
+/**
+ * The names the SDK wrote before the conventions were stable, which v1.45.0 deprecates ("Replaced by
+ * rpc.status_code", "Replaced by rpc.request.header"). Written beside the stable ones only with
+ * OTEL_SEMCONV_STABILITY_OPT_IN=rpc/dup, OpenTelemetry's switch for a phased move of dashboards and queries.
+ */
+export const DEPRECATED_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+export const DEPRECATED_RPC_REQUEST_METADATA = 'rpc.request.metadata.';
+
+/** True when OTEL_SEMCONV_STABILITY_OPT_IN lists rpc/dup (a list of comma-separated categories, as for http). */
+export function duplicatesDeprecatedRpcNames(env: NodeJS.ProcessEnv): boolean {
+  return (env['OTEL_SEMCONV_STABILITY_OPT_IN'] ?? '').split(',').some((entry) => entry.trim().toLowerCase() === 'rpc/dup');
+}
 
 /** gRFC A72 attempt-span and message-event attributes. */
 export const PREVIOUS_RPC_ATTEMPTS = 'previous-rpc-attempts';

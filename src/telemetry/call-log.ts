@@ -1,5 +1,6 @@
 // One log line per finished call, at a level chosen by who caused the outcome, written in the call
-// span's context so it carries the trace and span ids. The line is built only when its level is enabled.
+// span's context so it carries the trace and span ids. The line is built only when its level is enabled
+// (enabledLogLevel first, then logCall).
 import { context, type Context } from '@opentelemetry/api';
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
@@ -25,10 +26,18 @@ const CALLER_CODES = new Set([
   Status.ABORTED,
 ]);
 
+export type CallLogLevel = 'debug' | 'info' | 'warn';
+
 /** debug for OK and caller-caused outcomes, warn for server/transport trouble, info for the rest (UNIMPLEMENTED, RESOURCE_EXHAUSTED). */
-export function logLevelFor(code: Status): 'debug' | 'info' | 'warn' {
+export function logLevelFor(code: Status): CallLogLevel {
   if (WARN_CODES.has(code)) return 'warn';
   return CALLER_CODES.has(code) ? 'debug' : 'info';
+}
+
+/** The level of a call's line, or undefined when the logger would drop it: then nothing of the line is built. */
+export function enabledLogLevel(logger: Logger, code: Status): CallLogLevel | undefined {
+  const level = logLevelFor(code);
+  return logger.isLevelEnabled(level) ? level : undefined;
 }
 
 export interface CallLogFields {
@@ -39,13 +48,12 @@ export interface CallLogFields {
   details: string;
   durationMs: number;
   attempts: number;
-  /** Request metadata, redacted; worked out only for a line that is written. */
-  metadata: () => Record<string, string>;
+  /** Request metadata, redacted. */
+  metadata: Record<string, string>;
 }
 
-export function logCall(logger: Logger, callContext: Context, call: CallLogFields): void {
-  const level = logLevelFor(call.code);
-  if (!logger.isLevelEnabled(level)) return;
+/** Writes the line at `level` (from enabledLogLevel) inside `callContext`, so it carries the call's trace ids. */
+export function logCall(logger: Logger, level: CallLogLevel, callContext: Context, call: CallLogFields): void {
   const fields: Record<string, unknown> = {
     service: call.service,
     target: call.target,
@@ -55,7 +63,6 @@ export function logCall(logger: Logger, callContext: Context, call: CallLogField
     attempts: call.attempts,
   };
   if (call.code !== Status.OK) fields['details'] = call.details;
-  const metadata = call.metadata();
-  if (Object.keys(metadata).length > 0) fields['metadata'] = metadata;
+  if (Object.keys(call.metadata).length > 0) fields['metadata'] = call.metadata;
   context.with(callContext, () => logger.log(level, 'grpc call finished', fields));
 }

@@ -2,9 +2,10 @@
 // span per attempt when a call took more than one (retried or hedged). If
 // @opentelemetry/instrumentation-grpc already opened a client span for this very call, that span is
 // adopted instead, so a call has one span.
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { status as Status } from '@grpc/grpc-js';
 import * as attr from './attributes.ts';
+import type { CallSampling } from './call-sampling.ts';
 import { statusName } from './status-names.ts';
 
 const GRPC_INSTRUMENTATION = '@opentelemetry/instrumentation-grpc';
@@ -15,15 +16,22 @@ export interface CallSpan {
   owned: boolean;
 }
 
-/** Attributes known at the start go in at the start (cheaper than setAttribute, and seen by samplers). */
-export function startCallSpan(tracer: Tracer, method: string, attributes: Attributes, parent: Context): CallSpan {
+/**
+ * Attributes known at the start go in at the start (cheaper than setAttribute, and seen by samplers).
+ * `method` is the full method name instrumentation-grpc's span would be named by; `name` is the span's
+ * own name ({rpc.method}, or "grpc" for a method no client declares). With `sampling` (the tracer provider
+ * is grpcclient's), a call the sampler drops gets its span context instead of a span.
+ */
+export function startCallSpan(tracer: Tracer, method: string, name: string, attributes: Attributes, parent: Context, sampling: CallSampling | undefined): CallSpan | SpanContext {
   const active = trace.getSpan(parent);
   if (active && isInstrumentationGrpcSpanOf(active, method)) {
-    active.updateName(method);
+    active.updateName(name);
     active.setAttributes(attributes);
     return { span: active, owned: false };
   }
-  return { span: tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent), owned: true };
+  if (!sampling) return { span: tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent), owned: true };
+  const started = sampling.start(tracer, name, attributes, parent);
+  return 'traceId' in started ? started : { span: started, owned: true };
 }
 
 /** instrumentation-grpc names its client span "grpc.<path without the first slash>"; only SDK spans expose name and scope. */
@@ -32,10 +40,11 @@ function isInstrumentationGrpcSpanOf(span: Span, method: string): boolean {
   return readable.instrumentationScope?.name === GRPC_INSTRUMENTATION && readable.name === `grpc.${method}` && span.isRecording();
 }
 
-/** The status as a span shows it: rpc.response.status_code always, error.type and ERROR for every non-OK code. */
-function setOutcome(span: Span, code: Status, details: string | undefined): void {
+/** The status as a span shows it: rpc.status_code always, error.type and ERROR for every non-OK code. */
+function setOutcome(span: Span, code: Status, details: string | undefined, deprecatedNames: boolean): void {
   const name = statusName(code);
-  span.setAttribute(attr.RPC_RESPONSE_STATUS_CODE, name);
+  span.setAttribute(attr.RPC_STATUS_CODE, name);
+  if (deprecatedNames) span.setAttribute(attr.DEPRECATED_RPC_RESPONSE_STATUS_CODE, name);
   if (code !== Status.OK) {
     span.setAttribute(attr.ERROR_TYPE, name);
     span.setStatus({ code: SpanStatusCode.ERROR, message: details ? `${name}: ${details}` : name });
@@ -72,9 +81,9 @@ export interface AttemptRecord {
 }
 
 /** Records the outcome on the call span (status ERROR for every non-OK code) and ends it. */
-export function finishCallSpan(call: CallSpan, code: Status, details: string, servedBy: string | undefined): void {
+export function finishCallSpan(call: CallSpan, code: Status, details: string, servedBy: string | undefined, deprecatedNames: boolean): void {
   const { span } = call;
-  setOutcome(span, code, code === Status.OK ? undefined : details);
+  setOutcome(span, code, code === Status.OK ? undefined : details, deprecatedNames);
   span.setAttributes(peerAttributes(servedBy));
   if (call.owned) span.end();
 }
@@ -84,16 +93,17 @@ export function finishCallSpan(call: CallSpan, code: Status, details: string, se
  * needs one attempt (nearly all) then costs one span, and a retried or hedged call shows every attempt,
  * overlapping ones included, each naming the replica that served it.
  */
-export function recordAttemptSpans(tracer: Tracer, callContext: Context, method: string, attempts: readonly AttemptRecord[], hedged: boolean, now: number): void {
+export function recordAttemptSpans(tracer: Tracer, callContext: Context, call: { name: string; attributes: Attributes }, attempts: readonly AttemptRecord[], hedged: boolean, now: number, deprecatedNames: boolean): void {
   for (const attempt of attempts) {
     const span = tracer.startSpan(
-      `Attempt.${method}`,
+      `Attempt.${call.name}`,
       {
         kind: SpanKind.INTERNAL,
         startTime: attempt.startedAtEpochMs,
         attributes: {
-          [attr.RPC_SYSTEM_NAME]: 'grpc',
-          [attr.RPC_METHOD]: method,
+          [attr.RPC_SYSTEM_NAME]: call.attributes[attr.RPC_SYSTEM_NAME],
+          [attr.RPC_METHOD]: call.attributes[attr.RPC_METHOD],
+          ...(call.attributes[attr.RPC_METHOD_ORIGINAL] === undefined ? {} : { [attr.RPC_METHOD_ORIGINAL]: call.attributes[attr.RPC_METHOD_ORIGINAL] }),
           [attr.ATTEMPT_NUMBER]: attempt.number,
           [attr.PREVIOUS_RPC_ATTEMPTS]: attempt.number - 1,
           [attr.TRANSPARENT_RETRY]: false,
@@ -104,8 +114,12 @@ export function recordAttemptSpans(tracer: Tracer, callContext: Context, method:
       callContext,
     );
     // A lost hedge was cancelled by its own call because another copy answered: CANCELLED, but no error.
-    if (attempt.superseded) span.setAttributes({ [attr.RPC_RESPONSE_STATUS_CODE]: 'CANCELLED', [attr.SUPERSEDED]: true });
-    else setOutcome(span, attempt.status?.code ?? Status.CANCELLED, attempt.status?.details);
+    if (attempt.superseded) {
+      span.setAttributes({ [attr.RPC_STATUS_CODE]: 'CANCELLED', [attr.SUPERSEDED]: true });
+      if (deprecatedNames) span.setAttribute(attr.DEPRECATED_RPC_RESPONSE_STATUS_CODE, 'CANCELLED');
+    } else {
+      setOutcome(span, attempt.status?.code ?? Status.CANCELLED, attempt.status?.details, deprecatedNames);
+    }
     span.end(attempt.startedAtEpochMs + ((attempt.endedAt ?? now) - attempt.startedAt));
   }
 }
@@ -115,7 +129,10 @@ export function messageEvent(span: Span, direction: 'Outbound message' | 'Inboun
   span.addEvent(direction, { [attr.SEQUENCE_NUMBER]: sequence, [attr.MESSAGE_SIZE]: size });
 }
 
-/** Request metadata as span attributes (values already redacted). */
-export function requestMetadataAttributes(span: Span, metadata: Record<string, string>): void {
-  for (const [key, value] of Object.entries(metadata)) span.setAttribute(attr.RPC_REQUEST_METADATA + key, value);
+/** Request metadata as span attributes (values already redacted): rpc.request.header.<key> holds the values as an array. */
+export function requestMetadataAttributes(span: Span, metadata: Record<string, string>, deprecatedNames: boolean): void {
+  for (const [key, value] of Object.entries(metadata)) {
+    span.setAttribute(attr.RPC_REQUEST_HEADER + key, [value]);
+    if (deprecatedNames) span.setAttribute(attr.DEPRECATED_RPC_REQUEST_METADATA + key, value);
+  }
 }

@@ -1,17 +1,19 @@
 // Telemetry of the calls of one service, as the call engine (call/client-call.ts) reports them: the
 // call span and trace-context propagation, the A66/A96 measurements, message events on streams, and
-// the log line. Everything a call needs is prepared once per service and method; an unsampled call
-// costs its propagation header and a few additions.
-import { context, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
+// the log line. Everything a call needs is prepared once per service and method; a call the sampler
+// drops costs its propagation header and a few additions: no span, no context, no closure.
+import { context, trace, type Attributes, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { status as Status, type Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
 import type { Attempt, CallStatus } from '../call/client-call.ts';
 import type { TelemetryConfig } from '../config/types.ts';
 import * as attr from './attributes.ts';
-import { logCall } from './call-log.ts';
+import { enabledLogLevel, logCall } from './call-log.ts';
 import type { CallMetricsRecorder, MethodSeries } from './call-metrics.ts';
+import type { CallSampling } from './call-sampling.ts';
 import { finishCallSpan, messageEvent, recordAttemptSpans, requestMetadataAttributes, startCallSpan, type CallSpan } from './call-span.ts';
-import { injectTraceContext } from './propagation.ts';
+import { OTHER_METHOD } from './method-names.ts';
+import { injectDroppedTraceContext, injectTraceContext } from './propagation.ts';
 import { metadataForTelemetry } from './redaction.ts';
 
 const MS_PER_S = 1_000;
@@ -19,10 +21,15 @@ const MS_PER_S = 1_000;
 /** What telemetry keeps about one call between its start and its end. */
 export interface CallTrace {
   readonly series: MethodSeries;
-  readonly span: CallSpan;
-  /** The caller's context with the call span: parent of attempt spans, source of the propagated header. */
-  readonly context: Context;
   readonly requestMetadata: Metadata;
+  /** The caller's context: the call span's parent. */
+  readonly callerContext: Context;
+  /** The call span, recording or not; undefined for a call the sampler dropped before a span was made. */
+  readonly span: CallSpan | undefined;
+  /** The caller's context with the call span: parent of attempt spans, source of the propagated header. */
+  readonly context: Context | undefined;
+  /** A dropped call's span context: what its headers and its log line carry instead of a span's. */
+  readonly dropped: SpanContext | undefined;
   /** Message events only on streams (a unary call's one message each way is in the size histograms). */
   readonly events: boolean;
   sentMessages: number;
@@ -44,34 +51,55 @@ export interface CallTelemetryOptions {
   host: string;
   port: number | undefined;
   tracer: Tracer;
+  /** Set when grpcclient built the tracer provider: sampling is then decided before a span is made. */
+  sampling?: CallSampling | undefined;
   metrics: CallMetricsRecorder;
   logger: Logger;
   config: TelemetryConfig;
   /** "pkg.Svc/Method" → grpc.method value: itself when registered, else "other" (bounded cardinality). */
   metricMethod: (method: string) => string;
+  /** Also write the RPC attribute names deprecated by semantic conventions v1.45.0 (OTEL_SEMCONV_STABILITY_OPT_IN=rpc/dup). */
+  deprecatedNames?: boolean;
+}
+
+/** A call span's name and start attributes, per the RPC conventions. */
+interface SpanNaming {
+  readonly name: string;
+  readonly attributes: Attributes;
 }
 
 export class CallTelemetry {
   private readonly options: CallTelemetryOptions;
-  private readonly spanAttributes = new Map<string, Attributes>();
+  private readonly deprecatedNames: boolean;
+  /** Only methods a client declares: their number is bounded, unlike the paths of generic calls. */
+  private readonly namings = new Map<string, SpanNaming>();
 
   constructor(options: CallTelemetryOptions) {
     this.options = options;
+    this.deprecatedNames = options.deprecatedNames ?? false;
   }
 
   /** `streaming`: the method streams in either direction, so its messages are span events. */
   startCall(method: string, metadata: Metadata, streaming: boolean): CallTrace {
-    const { tracer, metrics, metricMethod } = this.options;
+    const { tracer, metrics, metricMethod, sampling } = this.options;
     // Called synchronously from the client method, so this is the caller's context.
     const callerContext = context.active();
-    const span = startCallSpan(tracer, method, this.attributesOf(method), callerContext);
-    const recording = span.span.isRecording();
-    if (recording) requestMetadataAttributes(span.span, metadataForTelemetry(metadata, this.options.config.redact_metadata));
+    const metricName = metricMethod(method);
+    const naming = this.namingOf(method, metricName !== OTHER_METHOD);
+    const series = metrics.series(metricName);
+    const started = startCallSpan(tracer, method, naming.name, naming.attributes, callerContext, sampling);
+    if ('traceId' in started) {
+      return { series, requestMetadata: metadata, callerContext, span: undefined, context: undefined, dropped: started, events: false, sentMessages: 0, rcvdMessages: 0 };
+    }
+    const recording = started.span.isRecording();
+    if (recording) requestMetadataAttributes(started.span, metadataForTelemetry(metadata, this.options.config.redact_metadata), this.deprecatedNames);
     return {
-      series: metrics.series(metricMethod(method)),
-      span,
-      context: trace.setSpan(callerContext, span.span),
+      series,
       requestMetadata: metadata,
+      callerContext,
+      span: started,
+      context: trace.setSpan(callerContext, started.span),
+      dropped: undefined,
       events: recording && streaming,
       sentMessages: 0,
       rcvdMessages: 0,
@@ -81,18 +109,20 @@ export class CallTelemetry {
   attemptStarted(call: CallTrace | undefined, metadata: Metadata): void {
     if (!call) return;
     call.series.attemptStarted();
-    injectTraceContext(metadata, call.context, this.options.config.legacy_trace_header);
+    const legacyHeader = this.options.config.legacy_trace_header;
+    if (call.context) injectTraceContext(metadata, call.context, legacyHeader);
+    else injectDroppedTraceContext(metadata, call.callerContext, call.dropped!, legacyHeader);
   }
 
   messageSent(call: CallTrace | undefined, size: number): void {
     if (!call) return;
-    if (call.events) messageEvent(call.span.span, 'Outbound message', call.sentMessages, size);
+    if (call.events) messageEvent(call.span!.span, 'Outbound message', call.sentMessages, size);
     call.sentMessages++;
   }
 
   messageReceived(call: CallTrace | undefined, size: number): void {
     if (!call) return;
-    if (call.events) messageEvent(call.span.span, 'Inbound message', call.rcvdMessages, size);
+    if (call.events) messageEvent(call.span!.span, 'Inbound message', call.rcvdMessages, size);
     call.rcvdMessages++;
   }
 
@@ -107,33 +137,48 @@ export class CallTelemetry {
     if (!call) return;
     const { logger, config, tracer } = this.options;
     const { attempts } = ended;
-    logCall(logger, call.context, {
-      service: status.service,
-      target: status.target,
-      method: status.method,
-      code: status.code,
-      details: status.details,
-      durationMs,
-      attempts: attempts.length,
-      metadata: () => metadataForTelemetry(call.requestMetadata, config.redact_metadata),
-    });
+    const level = enabledLogLevel(logger, status.code);
+    if (level) {
+      // A dropped call has no context of its own: the one its line is written in is made for the line.
+      logCall(logger, level, call.context ?? trace.setSpanContext(call.callerContext, call.dropped!), {
+        service: status.service,
+        target: status.target,
+        method: status.method,
+        code: status.code,
+        details: status.details,
+        durationMs,
+        attempts: attempts.length,
+        metadata: metadataForTelemetry(call.requestMetadata, config.redact_metadata),
+      });
+    }
     const extra = attempts.length - 1;
     const hedged = ended.policy.kind === 'hedging';
     call.series.callEnded(status.code, durationMs / MS_PER_S, hedged ? 0 : extra, hedged ? extra : 0, hedged ? 0 : retryDelayMs(attempts) / MS_PER_S);
-    if (!call.span.span.isRecording()) return;
+    const { span } = call;
+    if (!span?.span.isRecording()) return;
     const served = ended.servedBy ?? attempts[attempts.length - 1];
-    if (attempts.length > 1) recordAttemptSpans(tracer, call.context, status.method, attempts, hedged, now);
-    finishCallSpan(call.span, status.code, status.details, served?.peer ?? served?.wire.getPeer());
+    if (attempts.length > 1) {
+      const naming = this.namingOf(status.method, this.options.metricMethod(status.method) !== OTHER_METHOD);
+      recordAttemptSpans(tracer, call.context!, naming, attempts, hedged, now, this.deprecatedNames);
+    }
+    finishCallSpan(span, status.code, status.details, served?.peer ?? served?.wire.getPeer(), this.deprecatedNames);
   }
 
-  private attributesOf(method: string): Attributes {
-    let attributes = this.spanAttributes.get(method);
-    if (!attributes) {
-      attributes = { [attr.RPC_SYSTEM_NAME]: 'grpc', [attr.RPC_METHOD]: method, [attr.SERVER_ADDRESS]: this.options.host };
-      if (this.options.port !== undefined) attributes[attr.SERVER_PORT] = this.options.port;
-      this.spanAttributes.set(method, attributes);
-    }
-    return attributes;
+  /**
+   * Span name {rpc.method} and rpc.method = the full name for a method a client declares; else (a generic
+   * call's path) rpc.method "_OTHER" with the path in rpc.method_original, and the span named "grpc"
+   * ({rpc.system.name}), as the conventions ask for methods an instrumentation does not recognise.
+   */
+  private namingOf(method: string, known: boolean): SpanNaming {
+    let naming = known ? this.namings.get(method) : undefined;
+    if (naming) return naming;
+    const attributes: Attributes = { [attr.RPC_SYSTEM_NAME]: 'grpc', [attr.RPC_METHOD]: known ? method : attr.RPC_METHOD_OTHER };
+    if (!known) attributes[attr.RPC_METHOD_ORIGINAL] = method;
+    attributes[attr.SERVER_ADDRESS] = this.options.host;
+    if (this.options.port !== undefined) attributes[attr.SERVER_PORT] = this.options.port;
+    naming = { name: known ? method : 'grpc', attributes };
+    if (known) this.namings.set(method, naming);
+    return naming;
   }
 }
 

@@ -10,6 +10,7 @@ import { EXPORT_FAILURES, exportFailures } from './export-failures.ts';
 import { resourceServiceName } from './exporters.ts';
 import { metricReaders, spanProcessors } from './pipelines.ts';
 import { propagatorFor } from './propagator.ts';
+import { CallSampling } from './call-sampling.ts';
 import { buildResource } from './resource.ts';
 import { samplerFor } from './sampler.ts';
 
@@ -18,6 +19,8 @@ export interface OpenTelemetryHandle {
   readonly started: boolean;
   /** The Prometheus scrape endpoint, when one was started. */
   readonly prometheusUrl?: string;
+  /** The sampler and id generator of the tracer provider this SDK started (none: no provider of ours). */
+  readonly sampling?: CallSampling;
   /**
    * Flushes spans and metrics; shuts the providers down only if this SDK started them. Never rejects and
    * takes at most flush_timeout: what is not exported by then is dropped, with a warning.
@@ -39,6 +42,7 @@ export interface StartOptions {
 
 interface Started {
   prometheusUrl?: string;
+  sampling?: CallSampling;
   /** Unregisters the globals, then shuts the providers down within the given time. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -64,6 +68,7 @@ export async function startOpenTelemetry(config: TelemetryConfig, options: Start
   return {
     started: true,
     ...(sdk.prometheusUrl ? { prometheusUrl: sdk.prometheusUrl } : {}),
+    ...(sdk.sampling ? { sampling: sdk.sampling } : {}),
     shutdown: async () => {
       if (done) return;
       done = true;
@@ -102,11 +107,14 @@ async function compose(config: TelemetryConfig, options: StartOptions): Promise<
     metrics.setGlobalMeterProvider(meterProvider);
     failures.countWith(meterProvider.getMeter(SDK_PREFIX).createCounter(EXPORT_FAILURES, { unit: '{export}', description: 'Span and metric exports that failed (collector unreachable, timed out or refused), by signal and exporter.' }));
   }
-  const tracerProvider = processors.length > 0 ? new TracerProvider({ resource, spanProcessors: processors, sampler: samplerFor(config, env, warn) }) : undefined;
+  // Call spans are sampled before they are made (call-sampling.ts), with this provider's own sampler and ids.
+  const sampling = processors.length > 0 ? new CallSampling(samplerFor(config, env, warn)) : undefined;
+  const tracerProvider = sampling ? new TracerProvider({ resource, spanProcessors: processors, sampler: sampling.sampler, idGenerator: sampling.ids }) : undefined;
   if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
 
   return {
     ...(prometheusUrl ? { prometheusUrl } : {}),
+    ...(sampling ? { sampling } : {}),
     async stop(timeoutMs) {
       // Unregistered first, so an init() that starts while this one still flushes gets providers of its own.
       if (tracerProvider) trace.disable();

@@ -4,7 +4,7 @@ import { metrics, trace } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import type { ConnectionManager, RegisteredService } from '../channels/manager.ts';
 import type { TelemetryConfig } from '../config/types.ts';
-import { SDK_PREFIX } from './attributes.ts';
+import { duplicatesDeprecatedRpcNames, SDK_PREFIX } from './attributes.ts';
 import { AggregatingRecorder, InstrumentRecorder } from './call-metrics.ts';
 import { CallTelemetry } from './call-telemetry.ts';
 import { countConnectionEvents, observeChannels } from './channel-metrics.ts';
@@ -47,6 +47,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
   const meter = metrics.getMeter(SDK_PREFIX);
   const instruments = createClientInstruments(meter);
   const tracer = trace.getTracer(SDK_PREFIX);
+  const deprecatedNames = duplicatesDeprecatedRpcNames(options.env);
   const stops: (() => void)[] = [];
   return {
     logger,
@@ -70,10 +71,12 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         host: service.target.host,
         port: service.target.port,
         tracer,
+        sampling: otel.sampling,
         metrics: recorder,
         logger,
         config,
         metricMethod: registeredMethodNamer(service),
+        deprecatedNames,
       });
     },
     watch(manager) {
