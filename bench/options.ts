@@ -28,13 +28,16 @@ export interface BenchOptions {
   outDir: string;
   /** Write a V8 CPU profile of every measured client run into <outDir>/profiles. */
   profile: boolean;
+  /** Write an allocation profile of every measured client run into <outDir>/profiles. */
+  heapProfile: boolean;
 }
 
 const USAGE = `npm run bench -- [--quick] [--rounds N] [--warmup S] [--duration S] [--variants a,b] [--scenarios c1,c64,stream]
-                    [--soak-calls N] [--retry-seconds S] [--skip init,soak,retry] [--out DIR] [--profile]
+                    [--soak-calls N] [--retry-seconds S] [--skip init,soak,retry] [--out DIR] [--profile] [--heap-profile]
   --quick: 3 rounds of 1 s windows, a 50,000-call soak, 5 s of retry amplification (about 3 minutes).
   Full run (default): 3 rounds of 3 s windows after 1 s warm-up, the 1,000,000-call soak, 30 s of retry amplification.
   --profile: also write a CPU profile of each client run to DIR/profiles (read one with bench/profile-top.ts).
+  --heap-profile: also write an allocation profile of each client run there (read one with bench/heap-top.ts).
   variants: ${VARIANTS.join(', ')}`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -53,6 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       skip: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'heap-profile': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -89,5 +93,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     skip: new Set((values.skip ?? '').split(',').filter(Boolean)),
     outDir: values.out ?? new URL('./results/', import.meta.url).pathname,
     profile: values.profile,
+    heapProfile: values['heap-profile'],
   };
 }

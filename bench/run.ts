@@ -59,6 +59,7 @@ function gitDescribe(): string {
 
 const records: RunRecord[] = [];
 try {
+  if (options.heapProfile) mkdirSync(join(options.outDir, 'profiles'), { recursive: true });
   log(`server ${targets.address} (TLS ${targets.tlsAddress}), sink ${targets.sinkUrl}; ${options.rounds} rounds × ${options.scenarios.length} scenarios × ${options.variants.length} variants`);
   // A discarded run first: the server process's JIT warms up on it, not on whichever variant comes first.
   for (const scenario of options.scenarios) {
@@ -69,8 +70,10 @@ try {
     const order = options.variants.map((_, index) => options.variants[(index + round) % options.variants.length]!);
     for (const scenario of options.scenarios) {
       for (const variant of order) {
-        const spec: ClientSpec = { variant, kind: scenario.kind, concurrency: scenario.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs, targets };
-        const profile = options.profile ? ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${join(options.outDir, 'profiles')}`, `--cpu-prof-name=${variant}-${scenario.kind}-c${scenario.concurrency}-round${round + 1}.cpuprofile`] : [];
+        const name = `${variant}-${scenario.kind}-c${scenario.concurrency}-round${round + 1}`;
+        const heapProfile = options.heapProfile ? { heapProfile: join(options.outDir, 'profiles', `${name}.heapprofile`) } : {};
+        const spec: ClientSpec = { variant, kind: scenario.kind, concurrency: scenario.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs, targets, ...heapProfile };
+        const profile = options.profile ? ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${join(options.outDir, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
         const { report, rootSpans, badRequests } = await withSpanCount(() => run<ClientReport>('client.ts', [JSON.stringify(spec)], profile));
         const spansOk = badRequests === 0 && spansMatch(rootSpans, report.totalCalls, report.traceRatio);
         records.push({ round, scenario: scenario.name, variant, report, rootSpans, spansOk });

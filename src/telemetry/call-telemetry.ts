@@ -8,7 +8,7 @@ import type { Logger } from 'winston';
 import type { Attempt, CallStatus } from '../call/client-call.ts';
 import type { TelemetryConfig } from '../config/types.ts';
 import * as attr from './attributes.ts';
-import { enabledLogLevel, logCall } from './call-log.ts';
+import { callLogLevels, logCall, type CallLogLevel } from './call-log.ts';
 import type { CallMetricsRecorder, MethodSeries } from './call-metrics.ts';
 import type { CallSampling } from './call-sampling.ts';
 import { finishCallSpan, messageEvent, recordAttemptSpans, requestMetadataAttributes, startCallSpan, type CallSpan } from './call-span.ts';
@@ -55,6 +55,8 @@ export interface CallTelemetryOptions {
   sampling?: CallSampling | undefined;
   metrics: CallMetricsRecorder;
   logger: Logger;
+  /** The logger is the SDK's own, which nothing else can reconfigure: its levels are read once. */
+  ownLogger?: boolean;
   config: TelemetryConfig;
   /** "pkg.Svc/Method" → grpc.method value: itself when registered, else "other" (bounded cardinality). */
   metricMethod: (method: string) => string;
@@ -71,12 +73,14 @@ interface SpanNaming {
 export class CallTelemetry {
   private readonly options: CallTelemetryOptions;
   private readonly deprecatedNames: boolean;
+  private readonly logLevelOf: (code: Status) => CallLogLevel | undefined;
   /** Only methods a client declares: their number is bounded, unlike the paths of generic calls. */
   private readonly namings = new Map<string, SpanNaming>();
 
   constructor(options: CallTelemetryOptions) {
     this.options = options;
     this.deprecatedNames = options.deprecatedNames ?? false;
+    this.logLevelOf = callLogLevels(options.logger, options.ownLogger ?? false);
   }
 
   /** `streaming`: the method streams in either direction, so its messages are span events. */
@@ -137,7 +141,7 @@ export class CallTelemetry {
     if (!call) return;
     const { logger, config, tracer } = this.options;
     const { attempts } = ended;
-    const level = enabledLogLevel(logger, status.code);
+    const level = this.logLevelOf(status.code);
     if (level) {
       // A dropped call has no context of its own: the one its line is written in is made for the line.
       logCall(logger, level, call.context ?? trace.setSpanContext(call.callerContext, call.dropped!), {

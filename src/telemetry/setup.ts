@@ -74,6 +74,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         sampling: otel.sampling,
         metrics: recorder,
         logger,
+        ownLogger: !options.logger,
         config,
         metricMethod: registeredMethodNamer(service),
         deprecatedNames,
