@@ -26,9 +26,13 @@ export interface CallTrace {
   readonly callerContext: Context;
   /** The call span, recording or not; undefined for a call the sampler dropped before a span was made. */
   readonly span: CallSpan | undefined;
-  /** The caller's context with the call span: parent of attempt spans, source of the propagated header. */
+  /** The caller's context with the call span, for a recorded call: parent of attempt spans, source of the propagated header. */
   readonly context: Context | undefined;
-  /** A dropped call's span context: what its headers and its log line carry instead of a span's. */
+  /**
+   * The span context of a call the sampler dropped (here before a span was made, or by the application's
+   * tracer, which made a non-recording span): what its headers and its log line carry. Such a call has no
+   * context of its own; one is made only for a log line that is written.
+   */
   readonly dropped: SpanContext | undefined;
   /** Message events only on streams (a unary call's one message each way is in the size histograms). */
   readonly events: boolean;
@@ -95,8 +99,10 @@ export class CallTelemetry {
     if ('traceId' in started) {
       return { series, requestMetadata: metadata, callerContext, span: undefined, context: undefined, dropped: started, events: false, sentMessages: 0, rcvdMessages: 0 };
     }
-    const recording = started.span.isRecording();
-    if (recording) requestMetadataAttributes(started.span, metadataForTelemetry(metadata, this.options.config.redact_metadata), this.deprecatedNames);
+    if (!started.span.isRecording()) {
+      return { series, requestMetadata: metadata, callerContext, span: started, context: undefined, dropped: started.span.spanContext(), events: false, sentMessages: 0, rcvdMessages: 0 };
+    }
+    requestMetadataAttributes(started.span, metadataForTelemetry(metadata, this.options.config.redact_metadata), this.deprecatedNames);
     return {
       series,
       requestMetadata: metadata,
@@ -104,7 +110,7 @@ export class CallTelemetry {
       span: started,
       context: trace.setSpan(callerContext, started.span),
       dropped: undefined,
-      events: recording && streaming,
+      events: streaming,
       sentMessages: 0,
       rcvdMessages: 0,
     };
