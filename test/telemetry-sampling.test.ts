@@ -4,7 +4,7 @@
 import test from 'ava';
 import { PassThrough } from 'node:stream';
 import { context, createTraceState, propagation, ROOT_CONTEXT, SamplingDecision, trace, TraceFlags, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
-import { AlwaysOffSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { init } from '../src/index.ts';
 import { CallSampling } from '../src/telemetry/call-sampling.ts';
 import { createSdkLogger } from '../src/telemetry/logger.ts';
@@ -163,6 +163,26 @@ test.serial('a dropped call is decided without the tracer: no span is made for i
   const started = sampling.start(tracer, 'book.v1.BookService/GetBook', {}, ROOT_CONTEXT);
   t.is(tracer.started, 0);
   t.true('traceId' in started && trace.isSpanContextValid(started) && started.traceFlags === TraceFlags.NONE);
+});
+
+test.serial('a kept span is judged once: the tracer takes the decision already made', (t) => {
+  let judged = 0;
+  const configured = new AlwaysOnSampler();
+  const counting: Sampler = {
+    shouldSample: () => {
+      judged++;
+      return configured.shouldSample();
+    },
+    toString: () => 'counting',
+  };
+  const sampling = new CallSampling(counting);
+  const tracer = new TracerProvider({ sampler: sampling.sampler, idGenerator: sampling.ids }).getTracer('test');
+  const started = sampling.start(tracer, 'm', {}, ROOT_CONTEXT);
+  t.false('traceId' in started);
+  t.is(judged, 1);
+  // Any other span the provider starts is judged by the configured sampler as usual.
+  tracer.startSpan('other');
+  t.is(judged, 2);
 });
 
 test.serial('a kept root span carries the very trace id its sampling was decided on', (t) => {
