@@ -244,6 +244,30 @@ test('one JSON log line per call, with trace ids, at a level chosen by the statu
   await teardown(env);
 });
 
+test("a logger passed to init() is asked on every call: a level raised at run time brings the calls' lines at once", async (t) => {
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter((line) => line.includes('grpc call finished'))));
+  const logger = createSdkLogger({ level: 'info', format: 'json' }, { stream });
+  const server = await startBookServer();
+  const sdk = await init({
+    config: { grpc_clients: { telemetry: { metrics: { exporter: 'none' }, traces: { exporter: 'none' } }, services: [{ name: 'log-level', address: server.address }] } },
+    clients: { 'log-level': BookService },
+    env: {},
+    logger,
+  });
+  t.teardown(async () => {
+    await sdk.shutdown();
+    await server.stop();
+  });
+  const books = sdk.clients['log-level']! as BookClient;
+  await getBook(books, 'b1');
+  t.is(lines.length, 0, 'OK is logged at debug, below info');
+  logger.level = 'debug';
+  await getBook(books, 'b1');
+  t.is(lines.length, 1);
+});
+
 test('authorization, cookie and configured metadata never reach logs or span attributes', async (t) => {
   const env = await setup('redaction', {}, {}, { redact_metadata: ['x-api-key'] });
   const metadata = new Metadata();

@@ -131,10 +131,15 @@ export class InstrumentRecorder implements CallMetricsRecorder {
     return series;
   }
 
+  /**
+   * One frozen attribute set per (method) and per (method, status), reused by every record: the SDK keeps the
+   * first one it sees as the series' key, so no one may change it afterwards.
+   */
   private newSeries(base: Attributes): MethodSeries {
     const { instruments } = this;
+    Object.freeze(base);
     const byStatus: Attributes[] = [];
-    const withStatus = (code: Status) => (byStatus[code] ??= { ...base, [attr.GRPC_STATUS]: statusName(code) });
+    const withStatus = (code: Status) => (byStatus[code] ??= Object.freeze({ ...base, [attr.GRPC_STATUS]: statusName(code) }));
     return {
       attemptStarted: () => instruments.attemptStarted.add(1, base),
       attemptEnded: (code, seconds, sentBytes, rcvdBytes) => {

@@ -13,7 +13,7 @@ import type { CallMetricsRecorder, MethodSeries } from './call-metrics.ts';
 import type { CallSampling } from './call-sampling.ts';
 import { finishCallSpan, messageEvent, recordAttemptSpans, requestMetadataAttributes, startCallSpan, type CallSpan } from './call-span.ts';
 import { OTHER_METHOD } from './method-names.ts';
-import { injectDroppedTraceContext, injectTraceContext } from './propagation.ts';
+import { injectTraceContext } from './propagation.ts';
 import { metadataForTelemetry } from './redaction.ts';
 
 const MS_PER_S = 1_000;
@@ -24,16 +24,13 @@ export interface CallTrace {
   readonly requestMetadata: Metadata;
   /** The caller's context: the call span's parent. */
   readonly callerContext: Context;
-  /** The call span, recording or not; undefined for a call the sampler dropped before a span was made. */
-  readonly span: CallSpan | undefined;
-  /** The caller's context with the call span, for a recorded call: parent of attempt spans, source of the propagated header. */
-  readonly context: Context | undefined;
   /**
-   * The span context of a call the sampler dropped (here before a span was made, or by the application's
-   * tracer, which made a non-recording span): what its headers and its log line carry. Such a call has no
-   * context of its own; one is made only for a log line that is written.
+   * The recording call span; undefined for a call the sampler dropped (here before a span was made, or by
+   * the application's tracer, which made a non-recording span).
    */
-  readonly dropped: SpanContext | undefined;
+  readonly span: CallSpan | undefined;
+  /** The call's span context, recorded or dropped: what each attempt's headers carry. */
+  readonly spanContext: SpanContext;
   /** Message events only on streams (a unary call's one message each way is in the size histograms). */
   readonly events: boolean;
   sentMessages: number;
@@ -96,32 +93,19 @@ export class CallTelemetry {
     const naming = this.namingOf(method, metricName !== OTHER_METHOD);
     const series = metrics.series(metricName);
     const started = startCallSpan(tracer, method, naming.name, naming.attributes, callerContext, sampling);
-    if ('traceId' in started) {
-      return { series, requestMetadata: metadata, callerContext, span: undefined, context: undefined, dropped: started, events: false, sentMessages: 0, rcvdMessages: 0 };
-    }
-    if (!started.span.isRecording()) {
-      return { series, requestMetadata: metadata, callerContext, span: started, context: undefined, dropped: started.span.spanContext(), events: false, sentMessages: 0, rcvdMessages: 0 };
-    }
+    // No call gets a context of its own here: its headers are injected from the caller's context and its
+    // span context (propagation.ts), and a context is made only for what needs one (a log line, attempt spans).
+    if ('traceId' in started) return { series, requestMetadata: metadata, callerContext, span: undefined, spanContext: started, events: false, sentMessages: 0, rcvdMessages: 0 };
+    const spanContext = started.span.spanContext();
+    if (!started.span.isRecording()) return { series, requestMetadata: metadata, callerContext, span: undefined, spanContext, events: false, sentMessages: 0, rcvdMessages: 0 };
     requestMetadataAttributes(started.span, metadataForTelemetry(metadata, this.options.config.redact_metadata), this.deprecatedNames);
-    return {
-      series,
-      requestMetadata: metadata,
-      callerContext,
-      span: started,
-      context: trace.setSpan(callerContext, started.span),
-      dropped: undefined,
-      events: streaming,
-      sentMessages: 0,
-      rcvdMessages: 0,
-    };
+    return { series, requestMetadata: metadata, callerContext, span: started, spanContext, events: streaming, sentMessages: 0, rcvdMessages: 0 };
   }
 
   attemptStarted(call: CallTrace | undefined, metadata: Metadata): void {
     if (!call) return;
     call.series.attemptStarted();
-    const legacyHeader = this.options.config.legacy_trace_header;
-    if (call.context) injectTraceContext(metadata, call.context, legacyHeader);
-    else injectDroppedTraceContext(metadata, call.callerContext, call.dropped!, legacyHeader);
+    injectTraceContext(metadata, call.callerContext, call.spanContext, this.options.config.legacy_trace_header);
   }
 
   messageSent(call: CallTrace | undefined, size: number): void {
@@ -149,8 +133,7 @@ export class CallTelemetry {
     const { attempts } = ended;
     const level = this.logLevelOf(status.code);
     if (level) {
-      // A dropped call has no context of its own: the one its line is written in is made for the line.
-      logCall(logger, level, call.context ?? trace.setSpanContext(call.callerContext, call.dropped!), {
+      logCall(logger, level, callContext(call), {
         service: status.service,
         target: status.target,
         method: status.method,
@@ -165,11 +148,12 @@ export class CallTelemetry {
     const hedged = ended.policy.kind === 'hedging';
     call.series.callEnded(status.code, durationMs / MS_PER_S, hedged ? 0 : extra, hedged ? extra : 0, hedged ? 0 : retryDelayMs(attempts) / MS_PER_S);
     const { span } = call;
+    // An adopted instrumentation-grpc span may have been ended by its owner meanwhile.
     if (!span?.span.isRecording()) return;
     const served = ended.servedBy ?? attempts[attempts.length - 1];
     if (attempts.length > 1) {
       const naming = this.namingOf(status.method, this.options.metricMethod(status.method) !== OTHER_METHOD);
-      recordAttemptSpans(tracer, call.context!, naming, attempts, hedged, now, this.deprecatedNames);
+      recordAttemptSpans(tracer, callContext(call), naming, attempts, hedged, now, this.deprecatedNames);
     }
     finishCallSpan(span, status.code, status.details, served?.peer ?? served?.wire.getPeer(), this.deprecatedNames);
   }
@@ -190,6 +174,11 @@ export class CallTelemetry {
     if (known) this.namings.set(method, naming);
     return naming;
   }
+}
+
+/** The caller's context with the call span in it: the parent of attempt spans, and where the log line is written. */
+function callContext(call: CallTrace): Context {
+  return call.span ? trace.setSpan(call.callerContext, call.span.span) : trace.setSpanContext(call.callerContext, call.spanContext);
 }
 
 /** Time with no attempt running (gRFC A96 retry_delay): the gaps between one attempt's end and the next one's start. */

@@ -10,27 +10,26 @@ const metadataSetter: TextMapSetter<Metadata> = {
   set: (metadata, key, value) => metadata.set(key, value),
 };
 
-/** `callContext` holds the call span: explicit, because a retried attempt starts from a timer, where the caller's context is gone. */
-export function injectTraceContext(metadata: Metadata, callContext: Context, legacyHeader: boolean): void {
-  propagation.inject(callContext, metadata, metadataSetter);
-  if (legacyHeader) {
-    const spanContext = trace.getSpanContext(callContext);
-    if (spanContext && isSpanContextValid(spanContext)) metadata.set(LEGACY_TRACE_HEADER, spanContext.traceId);
+/**
+ * What the propagator sees is `caller` with the call span as its active span, as a context made with
+ * trace.setSpan would show it; no such context is made per call. `caller` and `spanContext` are explicit
+ * because a retried attempt starts from a timer, where the caller's context is gone.
+ */
+export function injectTraceContext(metadata: Metadata, caller: Context, spanContext: SpanContext, legacyHeader: boolean): void {
+  if (callContext.busy) return injectFrom(trace.setSpanContext(caller, spanContext), metadata, legacyHeader);
+  callContext.fill(caller, spanContext);
+  try {
+    injectFrom(callContext, metadata, legacyHeader);
+  } finally {
+    callContext.clear();
   }
 }
 
-/**
- * The same headers for a call the sampler dropped (call-sampling.ts), which has a span context but no span
- * and no context of its own: what the propagator sees is `caller` with `dropped` as its span, exactly what
- * the context of the SDK's non-recording span would show it.
- */
-export function injectDroppedTraceContext(metadata: Metadata, caller: Context, dropped: SpanContext, legacyHeader: boolean): void {
-  if (droppedCall.busy) return injectTraceContext(metadata, trace.setSpanContext(caller, dropped), legacyHeader);
-  droppedCall.fill(caller, dropped);
-  try {
-    injectTraceContext(metadata, droppedCall, legacyHeader);
-  } finally {
-    droppedCall.clear();
+function injectFrom(context: Context, metadata: Metadata, legacyHeader: boolean): void {
+  propagation.inject(context, metadata, metadataSetter);
+  if (legacyHeader) {
+    const spanContext = trace.getSpanContext(context);
+    if (spanContext && isSpanContextValid(spanContext)) metadata.set(LEGACY_TRACE_HEADER, spanContext.traceId);
   }
 }
 
@@ -69,20 +68,20 @@ class SpanContextOnly implements Span {
 }
 
 /**
- * One context that every dropped call's inject reuses in turn, instead of a copy of the caller's context
- * per call: inject() reads its context synchronously and keeps nothing of it (TextMapPropagator contract).
+ * One context that every call's inject reuses in turn, instead of a copy of the caller's context per call:
+ * inject() reads its context synchronously and keeps nothing of it (TextMapPropagator contract).
  * The span key is answered by a context holding only our span (trace.setSpan knows the API's private key),
  * every other key (baggage, suppression) by the caller's context.
  */
-class DroppedCallContext implements Context {
+class CallContext implements Context {
   busy = false;
   private caller: Context = ROOT_CONTEXT;
   private readonly span = new SpanContextOnly();
   private readonly spanOnly = trace.setSpan(ROOT_CONTEXT, this.span);
 
-  fill(caller: Context, dropped: SpanContext): void {
+  fill(caller: Context, spanContext: SpanContext): void {
     this.caller = caller;
-    this.span.current = dropped;
+    this.span.current = spanContext;
     this.busy = true;
   }
 
@@ -107,4 +106,4 @@ class DroppedCallContext implements Context {
   }
 }
 
-const droppedCall = new DroppedCallContext();
+const callContext = new CallContext();
