@@ -3,7 +3,7 @@
 // id, a new span id and the sampled flag 0. Real server, real OTLP receiver; serial: the providers are global.
 import test from 'ava';
 import { PassThrough } from 'node:stream';
-import { context, createTraceState, propagation, ROOT_CONTEXT, SamplingDecision, trace, TraceFlags, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { context, createTraceState, propagation, ROOT_CONTEXT, SamplingDecision, trace, TraceFlags, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { init } from '../src/index.ts';
 import { CallSampling } from '../src/telemetry/call-sampling.ts';
@@ -52,24 +52,24 @@ function booksOf(sdk: Awaited<ReturnType<typeof initWith>>) {
   return sdk.clients['book-service']!;
 }
 
-function initWith(address: string, receiverUrl: string, telemetry: Record<string, unknown>, stream: PassThrough) {
+function initWith(address: string, receiverUrl: string, telemetry: Record<string, unknown>, stream: PassThrough, logLevel: 'debug' | 'info') {
   return init({
     config: { grpc_clients: { telemetry: { traces: { exporter: 'otlp', endpoint: receiverUrl }, metrics: { exporter: 'none' }, ...telemetry }, services: [{ name: 'book-service', address }] } },
     clients: { 'book-service': BookService },
     env: {},
-    logger: createSdkLogger({ level: 'debug', format: 'json' }, { stream }),
+    logger: createSdkLogger({ level: logLevel, format: 'json' }, { stream }),
   });
 }
 
 /** Started for one test; its teardown stops it if the test did not get to finish() (a failed assertion). */
-async function setup(t: { teardown(fn: () => Promise<void>): void }, traces: Record<string, unknown>, telemetry: Record<string, unknown> = {}): Promise<Setup> {
+async function setup(t: { teardown(fn: () => Promise<void>): void }, traces: Record<string, unknown>, telemetry: Record<string, unknown> = {}, logLevel: 'debug' | 'info' = 'debug'): Promise<Setup> {
   const [server, receiver] = await Promise.all([startBookServer(), startOtlpReceiver()]);
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
   stream.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const sdk = await initWith(server.address, receiver.url, { traces: { exporter: 'otlp', endpoint: receiver.url, ...traces }, ...telemetry }, stream);
+  const sdk = await initWith(server.address, receiver.url, { traces: { exporter: 'otlp', endpoint: receiver.url, ...traces }, ...telemetry }, stream, logLevel);
   let finished: Promise<void> | undefined;
   const finish = () =>
     (finished ??= (async () => {
@@ -142,6 +142,35 @@ test.serial('root calls are sampled by the trace id the callee receives, as Trac
   t.deepEqual(exportedSpans(env.receiver).map((span) => `${span.traceId}-${span.spanId}`).sort(), expected.sort());
   t.true(expected.length > 0 && expected.length < received.length, `both outcomes among ${received.length} calls (${expected.length} sampled)`);
 });
+
+/** A caller's context that counts the contexts derived from it (trace.setSpan and the like go through setValue). */
+class CountingContext implements Context {
+  derived = 0;
+  getValue(key: symbol): unknown {
+    return ROOT_CONTEXT.getValue(key);
+  }
+  setValue(key: symbol, value: unknown): Context {
+    this.derived++;
+    return ROOT_CONTEXT.setValue(key, value);
+  }
+  deleteValue(key: symbol): Context {
+    this.derived++;
+    return ROOT_CONTEXT.deleteValue(key);
+  }
+}
+
+for (const [ratio, kind] of [[0, 'dropped'], [1, 'recorded']] as const) {
+  test.serial(`a ${kind} one-attempt call makes no context of its own, and its callee still learns its span`, async (t) => {
+    const env = await setup(t, { sample_ratio: ratio }, {}, 'info');
+    const caller = new CountingContext();
+    await context.with(caller, () => getBook(env.books, 'b1'));
+    await env.finish();
+    t.is(caller.derived, 0);
+    const [header] = traceparents(env.server);
+    t.is(header!.flags, kind === 'recorded' ? '01' : '00');
+    t.deepEqual(exportedSpans(env.receiver).map((span) => span.spanId), kind === 'recorded' ? [header!.spanId] : []);
+  });
+}
 
 /** A tracer that counts the spans it is asked for, handing them on to a real one. */
 function countingTracer(inner: Tracer): Tracer & { started: number } {
