@@ -3,6 +3,7 @@
 // hooks with synthetic attempts, in alternated rounds on the same OpenTelemetry providers. No network:
 // CPU and heap bytes per call of the telemetry itself, which a loaded machine disturbs little.
 //   node bench/call-telemetry-ab.ts /tmp/old/src [production|all|dropped|app-production|app-all] [unary|stream] [--rounds N] [--calls N]
+// With ALLOC_SITES=<file> it only writes an allocation profile of this tree's calls there (read it with heap-top.ts).
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
