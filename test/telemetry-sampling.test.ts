@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { context, createTraceState, propagation, ROOT_CONTEXT, SamplingDecision, trace, TraceFlags, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { init } from '../src/index.ts';
-import { CallSampling } from '../src/telemetry/call-sampling.ts';
+import { CallSampling, RandomIds } from '../src/telemetry/call-sampling.ts';
 import { createSdkLogger } from '../src/telemetry/logger.ts';
 import { getBook } from './helpers/calls.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.ts';
@@ -234,4 +234,10 @@ test.serial('a kept root span carries the very trace id its sampling was decided
   }
   t.is(exporter.getFinishedSpans().length, kept);
   t.true(kept > 400 && kept < 800, `${kept} of 2000 kept at 0.3`);
+});
+
+test.serial('an id of zeros is never handed out: its last byte becomes 1, as the SDK does', (t) => {
+  const ids = new RandomIds((pool) => pool.fill(0));
+  t.is(ids.traceId(), `${'0'.repeat(31)}1`);
+  t.is(ids.spanId(), `${'0'.repeat(15)}1`);
 });

@@ -5,7 +5,7 @@ import { startApplicationOpenTelemetry } from './app-otel.ts';
 import { grpcclientVariant } from './grpcclient.ts';
 
 export const create: VariantFactory = async (targets) => {
-  const application = await startApplicationOpenTelemetry(targets.sinkUrl);
+  const application = startApplicationOpenTelemetry(targets.sinkUrl);
   const variant = await grpcclientVariant('app', 'promise', targets);
   return {
     ...variant,
