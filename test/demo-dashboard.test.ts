@@ -1,7 +1,6 @@
 // Every PromQL query of the Grafana dashboard runs against a real Prometheus scraping the running
 // demo and returns data, with one book-service replica slow, then book-service failing and dropping
 // off for a moment, so that the hedge, retry, endpoint and connection-event panels have something to show.
-import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,8 @@ import { chaosPhases } from '../demo/orchestrator/chaos.ts';
 import { startDemo } from '../demo/orchestrator/demo.ts';
 import { steadyTraffic } from '../demo/orchestrator/traffic.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
-import { startPrometheus } from './helpers/demo-prometheus.ts';
+import { scrapeJob, startPrometheus } from './helpers/prometheus.ts';
+import { PROMETHEUS, testNeeding } from './helpers/tools.ts';
 
 interface Dashboard {
   panels: { title: string; targets: { expr: string }[] }[];
@@ -28,14 +28,14 @@ function asPromQL(expr: string): string {
     .replace(/^label_values\((.+), *(\w+)\)$/, 'count by ($2) ($1)');
 }
 
-test('every dashboard query returns data from a real Prometheus scraping the demo', async (t) => {
+testNeeding([PROMETHEUS], 'every dashboard query returns data from a real Prometheus scraping the demo', async (t) => {
   const logDir = mkdtempSync(join(tmpdir(), 'demo-dashboard-logs-'));
   const demo = await startDemo({
     ports: { 'api-gateway': 0, 'user-service': 0, 'book-service-1': 0, 'book-service-2': 0, 'order-service': 0 },
     metricsPorts: await demoMetricsPorts(),
     logDir,
   });
-  const prometheus = await startPrometheus(Object.fromEntries(Object.entries(demo.metricsUrls).map(([job, url]) => [job, url!])));
+  const prometheus = await startPrometheus(Object.entries(demo.metricsUrls).map(([job, url]) => scrapeJob(job, [url!])));
   const traffic = steadyTraffic(demo.gatewayUrl, 40);
   t.teardown(async () => {
     await traffic.stop();

