@@ -233,8 +233,25 @@ for (const [title, metric] of [['Channel state over time', 'grpcclient_channel_s
 test('the dashboard shows one row per endpoint, and the hedges of each service and method', (t) => {
   const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
   const endpoints = dashboard.panels.find((panel) => panel.title === 'Endpoint state over time (each replica)')!;
-  t.regex(endpoints.targets[0]!.expr, /^max by \(job, grpcclient_service, endpoint\) /);
+  t.regex(endpoints.targets[0]!.expr, /^max by \(service_name, grpcclient_service, endpoint\) /);
   const hedges = dashboard.panels.find((panel) => panel.title === 'Hedges')!;
   t.regex(hedges.targets[0]!.expr, /^sum by \(grpcclient_service, grpc_method\) \(rate\(grpc_client_call_hedges_sum\{/);
   t.regex(hedges.targets[1]!.expr, /rate\(grpc_client_call_hedges_count\{.*\/ sum by \(grpcclient_service, grpc_method\) \(rate\(grpc_client_call_duration_count\{/);
+});
+
+test('the dashboard takes the caller from service.name on target_info, never from the scrape job', (t) => {
+  const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as {
+    panels: { title: string; targets: { expr: string; legendFormat?: string }[] }[];
+    templating: { list: { name: string; query: { query: string } }[] };
+  };
+  const targets = [
+    ...dashboard.templating.list.map((variable) => ({ title: `variable ${variable.name}`, expr: variable.query.query, legendFormat: '' })),
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ title: panel.title, expr: target.expr, legendFormat: target.legendFormat ?? '' }))),
+  ];
+  for (const { title, expr, legendFormat } of targets) {
+    // job appears only as the join key: a direct scrape names it after the scrape config, not the caller.
+    t.deepEqual(expr.match(/\bjob\b[^,)]*/g) ?? [], [...expr.matchAll(/on \(job, instance\) group_left\(service_name\) target_info/g)].map(() => 'job'), title);
+    t.is(expr.split('$caller').length - 1, expr.split('target_info{service_name=~"$caller"}').length - 1, `${title}: $caller selects target_info's service_name only`);
+    t.false(legendFormat.includes('{{job}}'), title);
+  }
 });
