@@ -125,8 +125,9 @@ function cleanUp(t: { teardown(fn: () => void): void }, processes: () => Process
 }
 
 test.serial('Ctrl-C on `npm run demo | tee log` stops every service before the shell gets its prompt back', async (t) => {
-  const logFile = join(mkdtempSync(join(tmpdir(), 'demo-tee-')), 'log');
-  t.teardown(() => rmSync(logFile, { force: true, recursive: true }));
+  const teeDir = mkdtempSync(join(tmpdir(), 'demo-tee-'));
+  const logFile = join(teeDir, 'log');
+  t.teardown(() => rmSync(teeDir, { force: true, recursive: true }));
   // A terminal's foreground job: a process group of its own. Ctrl-C sends SIGINT to all of it at once:
   // the shell, npm, the orchestrator, every service, and tee, whose end closes the orchestrator's stdout.
   const shell = spawn('sh', ['-c', `npm run demo | tee '${logFile}'`], { cwd: new URL('..', import.meta.url), env: { ...process.env, ...(await movedPorts()) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
