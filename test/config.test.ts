@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../src/index.ts';
-import { makeTestPki } from './helpers/tls.ts';
+import { testPki } from './helpers/tls.ts';
+import { OPENSSL, testNeeding } from './helpers/tools.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 
@@ -34,8 +35,8 @@ test('the seed api-gateway YAML loads unchanged, with its retry settings and doc
   t.is(config.drain_timeout, 10_000);
 });
 
-test('the seed user-service YAML loads with mutual TLS files resolved next to the config file', (t) => {
-  const pki = makeTestPki();
+testNeeding([OPENSSL], 'the seed user-service YAML loads with mutual TLS files resolved next to the config file', (t) => {
+  const pki = testPki();
   const dir = mkdtempSync(join(tmpdir(), 'grpcclient-config-'));
   mkdirSync(join(dir, 'certs'));
   copyFileSync(pki.clientCert, join(dir, 'certs/client.crt'));

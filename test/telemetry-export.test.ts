@@ -1,13 +1,13 @@
 // The exporters init() starts when the application registered no OpenTelemetry providers: OTLP over
 // HTTP to a real endpoint, and a Prometheus scrape endpoint that a real Prometheus scrapes and queries.
 import test from 'ava';
-import { existsSync } from 'node:fs';
 import { init } from '../src/index.ts';
 import { getBook } from './helpers/calls.ts';
 import { startOtlpReceiver } from './helpers/otlp-receiver.ts';
-import { PROMETHEUS_BINARY, startPrometheus } from './helpers/prometheus.ts';
+import { scrapeJob, startPrometheus } from './helpers/prometheus.ts';
 import { BookService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
+import { PROMETHEUS, testNeeding } from './helpers/tools.ts';
 
 interface OtlpSpan {
   name: string;
@@ -23,8 +23,7 @@ interface OtlpMetrics {
 
 const P99_BY_METHOD = 'histogram_quantile(0.99, sum by (le, grpc_method) (rate(grpc_client_call_duration_bucket[1m])))';
 
-test.serial('spans and metrics go out over OTLP HTTP, and Prometheus scrapes the standard names', async (t) => {
-  if (!existsSync(PROMETHEUS_BINARY)) return t.fail(`${PROMETHEUS_BINARY} is missing: apt-get install prometheus (.ci/run does)`);
+testNeeding([PROMETHEUS], 'spans and metrics go out over OTLP HTTP, and Prometheus scrapes the standard names', async (t) => {
   const receiver = await startOtlpReceiver();
   const server = await startBookServer();
   const scrapePort = await deadPort();
@@ -42,7 +41,7 @@ test.serial('spans and metrics go out over OTLP HTTP, and Prometheus scrapes the
     clients: { 'book-service': BookService },
     env: {},
   });
-  const prometheus = await startPrometheus(`127.0.0.1:${scrapePort}`);
+  const prometheus = await startPrometheus([scrapeJob('sdk', [`http://127.0.0.1:${scrapePort}/metrics`])]);
   try {
     // Traffic keeps flowing while Prometheus collects the two scrapes rate() needs.
     const traffic = setInterval(() => void getBook(sdk.clients['book-service'], 'b1'), 100);
@@ -87,7 +86,7 @@ test.serial('spans and metrics go out over OTLP HTTP, and Prometheus scrapes the
     await server.stop();
     await receiver.close();
   }
-});
+}, { serial: true });
 
 test.serial('an init() after an earlier one shut down starts OpenTelemetry again and exports', async (t) => {
   const server = await startBookServer();
