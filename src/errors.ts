@@ -125,3 +125,25 @@ export class CallError extends Error {
     this.attempts = status.attempts;
   }
 }
+
+/** The fields every failed call's error carries, from either front door. */
+export interface CallFailure {
+  readonly code: number;
+  readonly details: string;
+  readonly metadata: Metadata;
+  readonly service: string;
+  readonly target: string;
+  readonly method: string;
+  readonly attempts: number;
+}
+
+/**
+ * True for the error of a failed call: a promise client's CallError, or the ServiceError a grpc-js client
+ * made by getClient() passes to its callback or 'error' event (grpc-js's type does not name the SDK's fields;
+ * this guard does, without a cast).
+ */
+export function isCallFailure(error: unknown): error is Error & CallFailure {
+  if (!(error instanceof Error)) return false;
+  const fields = error as Partial<Record<keyof CallFailure, unknown>>;
+  return typeof fields.code === 'number' && typeof fields.service === 'string' && typeof fields.target === 'string' && typeof fields.method === 'string' && typeof fields.attempts === 'number';
+}

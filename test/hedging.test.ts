@@ -198,7 +198,7 @@ test('the copies of a hedged call go to distinct replicas, and the routing heade
   });
   t.teardown(shutdown);
   for (let call = 1; call <= 6; call++) {
-    const error = await t.throwsAsync(clients.books.getBook({ id: 'b1' }, { deadline: 400 }));
+    const error = await t.throwsAsync(clients.books.getBook({ id: 'b1' }, { timeout: 400 }));
     t.like(error, { code: Status.DEADLINE_EXCEEDED, attempts: 3 });
     t.deepEqual(
       replicas.map((server) => server.received.length),

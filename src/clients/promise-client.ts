@@ -5,7 +5,7 @@ import { Metadata, status as Status, type MethodDefinition, type ServiceDefiniti
 import { ClientCall, type CallStatus, type ClientCallOptions } from '../call/client-call.ts';
 import type { ServiceCalls } from '../call/service-calls.ts';
 import { CallError } from '../errors.ts';
-import type { CallOptions, PromiseClient, RequestStream, ResponseStream } from './types.ts';
+import type { CallOptions, MetadataValue, PromiseClient, RequestStream, ResponseStream } from './types.ts';
 
 type AnyMethod = MethodDefinition<unknown, unknown> & { originalName?: string };
 
@@ -50,13 +50,15 @@ function clientStreaming(service: ServiceCalls, method: AnyMethod, requests: Req
  * settles with the response or a CallError (whose cause is what made the requests fail, if anything did).
  */
 function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallOptions, send: (call: ClientCall) => () => unknown): Promise<unknown> {
+  const prepared = prepare(service, method, options);
+  if (prepared instanceof CallError) return Promise.reject(prepared);
   return new Promise((resolve, reject) => {
-    const call = new ClientCall(service, method, engineOptions(options));
+    const call = new ClientCall(service, method, prepared.engine);
     let response: unknown;
     let received = false;
     let requestFailure: () => unknown = NO_FAILURE;
     const detach = cancelOnAbort(call, options.signal);
-    call.start(requestMetadata(options), {
+    call.start(prepared.metadata, {
       onReceiveMetadata: (headers) => options.onHeaders?.(headers),
       onReceiveMessage: (message) => {
         response = message;
@@ -77,18 +79,104 @@ function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallO
 }
 
 function serverStreaming(service: ServiceCalls, method: AnyMethod, request: unknown, options: CallOptions = {}): ResponseStream<unknown> {
-  const call = new ClientCall(service, method, engineOptions(options));
-  const responses = new Responses(call, options);
+  const prepared = prepare(service, method, options);
+  if (prepared instanceof CallError) return refusedStream(prepared);
+  const call = new ClientCall(service, method, prepared.engine);
+  const responses = new Responses(call, prepared.metadata, options);
   call.sendMessage(request);
   call.halfClose();
   return responses.asStream();
 }
 
 function bidiStreaming(service: ServiceCalls, method: AnyMethod, requests: RequestStream<unknown>, options: CallOptions = {}): ResponseStream<unknown> {
-  const call = new ClientCall(service, method, engineOptions(options));
-  const responses = new Responses(call, options);
+  const prepared = prepare(service, method, options);
+  if (prepared instanceof CallError) return refusedStream(prepared);
+  const call = new ClientCall(service, method, prepared.engine);
+  const responses = new Responses(call, prepared.metadata, options);
   void sendAll(call, requests).catch((error: unknown) => responses.failRequests(error));
   return responses.asStream();
+}
+
+// ---- Before anything is sent: the call's options, checked and turned into what the engine takes ----------
+
+interface PreparedCall {
+  engine: ClientCallOptions;
+  metadata: Metadata;
+}
+
+/** A number deadline below this (2001-09-09) cannot be meant as a time: it is a duration passed by mistake. */
+const EARLIEST_DEADLINE_MS = 1e12;
+
+/**
+ * The engine's options and the request metadata of a call, or the CallError that refuses it before any
+ * attempt starts: an already-aborted signal (CANCELLED), or an option grpc-js would throw on or misread
+ * (INVALID_ARGUMENT naming the option or metadata key).
+ */
+function prepare(service: ServiceCalls, method: AnyMethod, options: CallOptions): PreparedCall | CallError {
+  const refuse = (code: Status, details: string) =>
+    new CallError({ code, details, metadata: new Metadata(), service: service.name, target: service.target, method: method.path.slice(1), attempts: 0 });
+  if (options.signal?.aborted) return refuse(Status.CANCELLED, abortReason(options.signal));
+  const deadline = callDeadline(options);
+  if (typeof deadline === 'string') return refuse(Status.INVALID_ARGUMENT, deadline);
+  const metadata = requestMetadata(options);
+  if (typeof metadata === 'string') return refuse(Status.INVALID_ARGUMENT, metadata);
+  return {
+    // The metadata is ours unless it is the caller's own object, passed on as it is (see requestMetadata).
+    engine: { deadline, parent: options.parent, ownsMetadata: metadata !== options.metadata },
+    metadata,
+  };
+}
+
+/** The call's deadline in epoch ms or as a Date (undefined: the service default), or what is wrong with the options. */
+function callDeadline({ deadline, timeout }: CallOptions): Date | number | undefined | string {
+  if (deadline !== undefined) {
+    if (deadline instanceof Date) {
+      if (Number.isNaN(deadline.getTime())) return 'options.deadline is an invalid Date';
+    } else if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+      return `options.deadline must be a Date or epoch milliseconds, got ${typeof deadline}`;
+    } else if (deadline < EARLIEST_DEADLINE_MS) {
+      return `options.deadline ${deadline} is not a time: a number deadline is epoch milliseconds, as in grpc-js (Date.now() + ${deadline}); for ${deadline} ms from now, write { timeout: ${deadline} }`;
+    }
+  }
+  if (timeout === undefined) return deadline;
+  if (typeof timeout !== 'number' || !(timeout >= 0)) return `options.timeout must be a number of milliseconds >= 0, got ${String(timeout)}`;
+  const end = Date.now() + timeout;
+  if (deadline === undefined) return end;
+  return Math.min(end, deadline instanceof Date ? deadline.getTime() : deadline);
+}
+
+/**
+ * The request metadata, or what is wrong with it. The caller's own grpc-js Metadata is never changed (it may
+ * be reused for other calls); one from another copy of grpc-js is copied into this copy's, so grpc-js never
+ * meets a foreign object.
+ */
+function requestMetadata(options: CallOptions): Metadata | string {
+  const given = options.metadata;
+  let metadata: Metadata;
+  if (given instanceof Metadata) {
+    metadata = options.waitForReady === undefined ? given : given.clone();
+  } else {
+    metadata = new Metadata(isMetadata(given) ? given.getOptions() : undefined);
+    const entries = isMetadata(given) ? Object.entries(given.toJSON()) : Object.entries(given ?? {});
+    for (const [key, value] of entries) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        try {
+          metadata.add(key, item as MetadataValue);
+        } catch (error) {
+          return `metadata key "${key}": ${(error as Error).message}`;
+        }
+      }
+    }
+  }
+  if (options.waitForReady !== undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: options.waitForReady });
+  return metadata;
+}
+
+/** A grpc-js Metadata, possibly of another copy of grpc-js than the SDK's (an application may bring its own). */
+function isMetadata(value: unknown): value is Metadata {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Record<keyof Metadata, unknown>>;
+  return typeof candidate.getMap === 'function' && typeof candidate.toJSON === 'function' && typeof candidate.getOptions === 'function';
 }
 
 /**
@@ -119,10 +207,10 @@ class Responses implements Omit<ResponseStream<unknown>, 'then'> {
   private reading = true;
   private detach: () => void;
 
-  constructor(call: ClientCall, options: CallOptions) {
+  constructor(call: ClientCall, metadata: Metadata, options: CallOptions) {
     this.call = call;
     this.detach = cancelOnAbort(call, options.signal);
-    call.start(requestMetadata(options), {
+    call.start(metadata, {
       onReceiveMetadata: (headers) => options.onHeaders?.(headers),
       onReceiveMessage: (message) => {
         this.reading = false;
@@ -185,41 +273,23 @@ class Responses implements Omit<ResponseStream<unknown>, 'then'> {
   }
 }
 
-function engineOptions(options: CallOptions): ClientCallOptions {
-  const { deadline, parent } = options;
-  return {
-    deadline: typeof deadline === 'number' ? Date.now() + deadline : deadline,
-    parent,
-    // requestMetadata() makes a new Metadata unless the caller passed one (and did not ask for waitForReady).
-    ownsMetadata: !(options.metadata instanceof Metadata) || options.waitForReady !== undefined,
+/** The response stream of a call refused before it started: its loop throws the refusal, and nothing was sent. */
+function refusedStream(refusal: CallError): ResponseStream<unknown> {
+  let thrown = false;
+  const stream: Omit<ResponseStream<unknown>, 'then'> & AsyncIterator<unknown> = {
+    [Symbol.asyncIterator]: () => stream,
+    next: () => (thrown ? Promise.resolve({ value: undefined, done: true }) : ((thrown = true), Promise.reject(refusal))),
+    cancel: () => {},
   };
-}
-
-function requestMetadata(options: CallOptions): Metadata {
-  const given = options.metadata;
-  let metadata: Metadata;
-  // The caller's own Metadata object is never changed: it may be reused for other calls.
-  if (given instanceof Metadata) metadata = options.waitForReady === undefined ? given : given.clone();
-  else {
-    metadata = new Metadata();
-    for (const [key, value] of Object.entries(given ?? {})) {
-      for (const item of typeof value === 'string' ? [value] : value) metadata.add(key, item);
-    }
-  }
-  if (options.waitForReady !== undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: options.waitForReady });
-  return metadata;
+  return stream as Omit<ResponseStream<unknown>, 'then'> as ResponseStream<unknown>;
 }
 
 const NOTHING_TO_DETACH = () => {};
 
-/** Cancels the call when the signal aborts (at once if it already has); returns a function that stops listening. */
+/** Cancels the call when the signal aborts (prepare() refused it if it already had); returns a function that stops listening. */
 function cancelOnAbort(call: ClientCall, signal: AbortSignal | undefined): () => void {
   if (!signal) return NOTHING_TO_DETACH;
   const onAbort = () => call.cancelWithStatus(Status.CANCELLED, abortReason(signal));
-  if (signal.aborted) {
-    queueMicrotask(onAbort);
-    return NOTHING_TO_DETACH;
-  }
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
 }

@@ -18,6 +18,8 @@ export interface EchoServer {
   cancelled: Promise<string>;
   /** Replies written by Repeat before it noticed the cancellation. */
   repeated: () => number;
+  /** How many calls each method's handler was run for (a call that was never sent runs none). */
+  handled: Record<'Echo' | 'Repeat' | 'Join' | 'Chat', number>;
   stop(): void;
 }
 
@@ -25,10 +27,15 @@ export async function startEchoServer(): Promise<EchoServer> {
   let onCancel: (method: string) => void = () => {};
   const cancelled = new Promise<string>((resolve) => (onCancel = resolve));
   let repeated = 0;
+  const handled = { Echo: 0, Repeat: 0, Join: 0, Chat: 0 };
   const handlers: EchoServiceHandlers = {
-    Echo: (call, callback) => callback(null, { text: call.request.text, sequence: 1 }),
+    Echo: (call, callback) => {
+      handled.Echo++;
+      callback(null, { text: call.request.text, sequence: 1 });
+    },
     // Writes slowly (one reply per 5 ms) until done or cancelled, so a client can stop in the middle.
     Repeat: (call: ServerWritableStream<RepeatRequest__Output, EchoReply>) => {
+      handled.Repeat++;
       let stopped = false;
       call.on('cancelled', () => {
         stopped = true;
@@ -44,12 +51,14 @@ export async function startEchoServer(): Promise<EchoServer> {
       write(1);
     },
     Join: (call: ServerReadableStream<EchoRequest__Output, EchoReply>, callback) => {
+      handled.Join++;
       const texts: string[] = [];
       call.on('data', (request: EchoRequest__Output) => texts.push(request.text));
       call.on('end', () => callback(null, { text: texts.join(' '), sequence: texts.length }));
       call.on('cancelled', () => onCancel('Join'));
     },
     Chat: (call: ServerDuplexStream<EchoRequest__Output, EchoReply>) => {
+      handled.Chat++;
       let sequence = 0;
       call.on('data', (request: EchoRequest__Output) => call.write({ text: request.text.toUpperCase(), sequence: ++sequence }));
       call.on('end', () => call.end());
@@ -61,5 +70,5 @@ export async function startEchoServer(): Promise<EchoServer> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
-  return { address: `127.0.0.1:${port}`, cancelled, repeated: () => repeated, stop: () => server.forceShutdown() };
+  return { address: `127.0.0.1:${port}`, cancelled, repeated: () => repeated, handled, stop: () => server.forceShutdown() };
 }
