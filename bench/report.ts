@@ -1,5 +1,5 @@
 // Turns the per-run records into the summary (median [min..max] over rounds, ratios to raw grpc-js
-// within the same round) and the markdown table the README links to, with the targets checked.
+// within the same round) and the markdown table docs/benchmarks.md links to, with the targets checked.
 import type { ClientReport } from './client.ts';
 import type { ImportInitReport } from './import-init.ts';
 import type { InitReport } from './init-lazy.ts';

@@ -145,7 +145,7 @@ test('traces and metrics flow: services → collector 4318 → Jaeger 4317 and :
   t.true(published('grafana').some(([host, inner]) => host === 3000 && inner === 3000));
 
   const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { uid: string; panels: { datasource: { uid: string } }[] };
-  t.is(dashboard.uid, 'grpc-clients', 'the README links /d/grpc-clients');
+  t.is(dashboard.uid, 'grpc-clients', 'docs/demo.md links /d/grpc-clients');
   t.true(dashboard.panels.every((panel) => datasources.some((source) => source.uid === panel.datasource.uid)));
 });
 

@@ -73,9 +73,10 @@ async function runApp(file: string): Promise<string> {
   return stdout.trim();
 }
 
-test('npm pack of a clean checkout ships the built JavaScript and declarations of every src file, the health proto, README and package.json, and nothing else', (t) => {
+test('npm pack of a clean checkout ships the built JavaScript and declarations of every src file, the health proto, README, the docs/ pages it links and package.json, and nothing else', (t) => {
   const sources = (readdirSync(join(root, 'src'), { recursive: true }) as string[]).filter((file) => file.endsWith('.ts')).map((file) => `dist/src/${file.replace(/\.ts$/, '')}`);
-  const expected = [...sources.flatMap((base) => [`${base}.js`, `${base}.d.ts`]), 'protos/grpc/health/v1/health.proto', 'README.md', 'package.json'];
+  const docs = readdirSync(join(root, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`);
+  const expected = [...sources.flatMap((base) => [`${base}.js`, `${base}.d.ts`]), 'protos/grpc/health/v1/health.proto', 'README.md', ...docs, 'package.json'];
   t.deepEqual([...tarballFiles].sort(), expected.sort());
 });
 

@@ -1,5 +1,5 @@
-// Renders the config schema as the README's config reference, so the documentation is generated from
-// the one place defaults live. `npm run docs:config` rewrites the README block; a test keeps them equal.
+// Renders the config schema as the config reference in docs/config.md, so the documentation is generated
+// from the one place defaults live. `npm run docs:config` rewrites that block; a test keeps them equal.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDuration } from './duration.ts';
 import { globalSchema, schemaLeaves, serviceEnvPrefix, serviceSchema, type SchemaLeaf } from './schema.ts';

@@ -1,5 +1,5 @@
 // The config schema: every field, its default and why, and the environment variable that overrides it.
-// This file is the single home of defaults; the README's config reference is written from it.
+// This file is the single home of defaults; the config reference (docs/config.md) is written from it.
 import { telemetrySchema } from './telemetry-schema.ts';
 
 /** Env var prefix of one service's fields: book-service → GRPC_CLIENTS_BOOK_SERVICE_. */

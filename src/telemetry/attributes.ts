@@ -1,4 +1,4 @@
-// Attribute names the SDK writes on spans and metrics, in one place so the README, the dashboards and
+// Attribute names the SDK writes on spans and metrics, in one place so the docs, the dashboards and
 // the code cannot drift apart.
 
 /** gRFC A66 metric attributes. */
