@@ -31,32 +31,27 @@ function unary(service: ServiceCalls, method: AnyMethod, request: unknown, optio
   return singleResponse(service, method, options, (call) => {
     call.sendMessage(request);
     call.halfClose();
-    return NO_FAILURE;
+    return undefined;
   });
 }
 
-const NO_FAILURE = () => undefined;
-
 function clientStreaming(service: ServiceCalls, method: AnyMethod, requests: RequestStream<unknown>, options: CallOptions = {}): Promise<unknown> {
-  return singleResponse(service, method, options, (call) => {
-    let requestFailure: unknown;
-    void sendAll(call, requests).catch((error: unknown) => (requestFailure = error));
-    return () => requestFailure;
-  });
+  return singleResponse(service, method, options, (call) => new RequestWriter(call, requests));
 }
 
 /**
- * A call with one response (unary, client streaming): starts it, lets `send` write the requests, and
- * settles with the response or a CallError (whose cause is what made the requests fail, if anything did).
+ * A call with one response (unary, client streaming): starts it, lets `send` write the requests (a stream's
+ * writer is stopped when the call ends), and settles with the response or a CallError (whose cause is what
+ * made the requests fail, if anything did).
  */
-function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallOptions, send: (call: ClientCall) => () => unknown): Promise<unknown> {
+function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallOptions, send: (call: ClientCall) => RequestWriter | undefined): Promise<unknown> {
   const prepared = prepare(service, method, options);
   if (prepared instanceof CallError) return Promise.reject(prepared);
   return new Promise((resolve, reject) => {
     const call = new ClientCall(service, method, prepared.engine);
     let response: unknown;
     let received = false;
-    let requestFailure: () => unknown = NO_FAILURE;
+    let writer: RequestWriter | undefined;
     const detach = cancelOnAbort(call, options.signal);
     call.start(prepared.metadata, {
       onReceiveMetadata: (headers) => options.onHeaders?.(headers),
@@ -68,13 +63,14 @@ function singleResponse(service: ServiceCalls, method: AnyMethod, options: CallO
         detach();
         options.onTrailers?.(status.metadata);
         const final = status as CallStatus;
-        const cause = requestFailure();
+        writer?.stop();
+        const cause = writer?.failure;
         if (status.code !== Status.OK) return reject(new CallError(final, cause === undefined ? undefined : { cause }));
         if (!received) return reject(new CallError({ ...final, code: Status.UNIMPLEMENTED, details: 'No message received' }));
         resolve(response);
       },
     });
-    requestFailure = send(call);
+    writer = send(call);
   });
 }
 
@@ -93,7 +89,7 @@ function bidiStreaming(service: ServiceCalls, method: AnyMethod, requests: Reque
   if (prepared instanceof CallError) return refusedStream(prepared);
   const call = new ClientCall(service, method, prepared.engine);
   const responses = new Responses(call, prepared.metadata, options);
-  void sendAll(call, requests).catch((error: unknown) => responses.failRequests(error));
+  responses.writer = new RequestWriter(call, requests);
   return responses.asStream();
 }
 
@@ -180,19 +176,51 @@ function isMetadata(value: unknown): value is Metadata {
 }
 
 /**
- * Writes every request as the transport accepts it (each write waits for the previous one to be
- * flushed), then half-closes. A throwing request iterable cancels the call.
+ * Writes every request of a request stream as the transport accepts it (each write waits for the previous one
+ * to be flushed), then half-closes. A throwing request iterable cancels the call (`failure` keeps why). When
+ * the call ends first, stop() ends the loop and returns the iterable (a generator's finally runs; a
+ * requestQueue refuses further pushes) instead of leaving it waiting on a write that will never be flushed.
  */
-async function sendAll(call: ClientCall, requests: RequestStream<unknown>): Promise<void> {
-  try {
-    for await (const request of requests) {
-      if (call.ended) return;
-      await new Promise<void>((written) => call.sendMessageWithContext({ callback: () => written() }, request));
+class RequestWriter {
+  private readonly call: ClientCall;
+  private readonly iterator: AsyncIterator<unknown> | Iterator<unknown>;
+  private stopped = false;
+  private written: (() => void) | undefined;
+  /** Why the requests failed, if they did. */
+  failure: unknown;
+
+  constructor(call: ClientCall, requests: RequestStream<unknown>) {
+    this.call = call;
+    this.iterator = Symbol.asyncIterator in requests ? requests[Symbol.asyncIterator]() : requests[Symbol.iterator]();
+    void this.run();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.written?.();
+    void Promise.resolve(this.iterator.return?.()).catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    try {
+      for (;;) {
+        const next = await this.iterator.next();
+        if (this.stopped) return;
+        if (next.done) break;
+        await new Promise<void>((written) => {
+          this.written = written;
+          this.call.sendMessageWithContext({ callback: () => written() }, next.value);
+        });
+        this.written = undefined;
+        if (this.stopped) return;
+      }
+      this.call.halfClose();
+    } catch (error) {
+      this.failure = error;
+      this.stopped = true;
+      this.call.cancelWithStatus(Status.CANCELLED, `the request stream failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    call.halfClose();
-  } catch (error) {
-    call.cancelWithStatus(Status.CANCELLED, `the request stream failed: ${error instanceof Error ? error.message : String(error)}`);
-    throw error;
   }
 }
 
@@ -201,7 +229,8 @@ class Responses implements Omit<ResponseStream<unknown>, 'then'> {
   private readonly call: ClientCall;
   private readonly queue: unknown[] = [];
   private status: CallStatus | undefined;
-  private requestFailure: unknown;
+  /** A bidi call's request writer, stopped when the call ends. */
+  writer: RequestWriter | undefined;
   private waiting: { resolve: (result: IteratorResult<unknown>) => void; reject: (error: unknown) => void } | undefined;
   /** The engine reads the first message by itself; later reads are asked for by next(). */
   private reading = true;
@@ -224,6 +253,7 @@ class Responses implements Omit<ResponseStream<unknown>, 'then'> {
       },
       onReceiveStatus: (status) => {
         this.detach();
+        this.writer?.stop();
         options.onTrailers?.(status.metadata);
         this.status = status as CallStatus;
         if (this.waiting && this.queue.length === 0) this.settle(this.waiting);
@@ -262,14 +292,11 @@ class Responses implements Omit<ResponseStream<unknown>, 'then'> {
     if (!this.status) this.call.cancelWithStatus(Status.CANCELLED, 'Cancelled on client');
   }
 
-  failRequests(error: unknown): void {
-    this.requestFailure = error;
-  }
-
   private settle(waiter: { resolve: (result: IteratorResult<unknown>) => void; reject: (error: unknown) => void }): void {
     const status = this.status!;
     if (status.code === Status.OK) return waiter.resolve({ value: undefined, done: true });
-    waiter.reject(new CallError(status, this.requestFailure === undefined ? undefined : { cause: this.requestFailure }));
+    const cause = this.writer?.failure;
+    waiter.reject(new CallError(status, cause === undefined ? undefined : { cause }));
   }
 }
 

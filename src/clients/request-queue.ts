@@ -70,6 +70,8 @@ export function requestQueue<Req>(options: RequestQueueOptions = {}): RequestQue
     },
     return() {
       stop(new Error('requestQueue: the call stopped taking requests (it ended)'));
+      reader?.resolve({ value: undefined, done: true });
+      reader = undefined;
       return Promise.resolve({ value: undefined, done: true });
     },
   };
