@@ -113,7 +113,7 @@ export class CallError extends Error {
   /** Attempts made, the first included. */
   readonly attempts: number;
 
-  constructor(status: { code: number; details: string; metadata: Metadata; service: string; target: string; method: string; attempts: number }, options?: { cause?: unknown }) {
+  constructor(status: CallFailure, options?: { cause?: unknown }) {
     super(`${status.code} ${Status[status.code] ?? 'UNKNOWN'}: ${status.details}`, options);
     this.name = 'CallError';
     this.code = status.code;
@@ -126,16 +126,8 @@ export class CallError extends Error {
   }
 }
 
-/** The fields every failed call's error carries, from either front door. */
-export interface CallFailure {
-  readonly code: number;
-  readonly details: string;
-  readonly metadata: Metadata;
-  readonly service: string;
-  readonly target: string;
-  readonly method: string;
-  readonly attempts: number;
-}
+/** The fields every failed call's error carries, from either front door (see CallError for each). */
+export type CallFailure = Pick<CallError, 'code' | 'details' | 'metadata' | 'service' | 'target' | 'method' | 'attempts'>;
 
 /**
  * True for the error of a failed call: a promise client's CallError, or the ServiceError a grpc-js client

@@ -5,17 +5,9 @@ import test, { type ExecutionContext } from 'ava';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import { CallError, init } from '../src/index.ts';
 import { TELEMETRY_OFF } from './helpers/calls.ts';
-import { EchoService, startEchoServer, type EchoServer } from './helpers/echo.ts';
+import { echoClient, type EchoServer } from './helpers/echo.ts';
 import { BookService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
-
-async function echoClient(t: ExecutionContext) {
-  const echo = await startEchoServer();
-  t.teardown(() => echo.stop());
-  const sdk = await init({ config: { grpc_clients: { services: [{ name: 'echo', address: echo.address }] } }, clients: { echo: EchoService }, env: TELEMETRY_OFF });
-  t.teardown(() => sdk.shutdown());
-  return { echo, client: sdk.clients.echo };
-}
 
 /** A books client whose server never answers GetBook, and what deadline (epoch ms) the server was given. */
 async function stalledBooks(t: ExecutionContext) {

@@ -4,17 +4,9 @@ import test from 'ava';
 import { Metadata, Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
 import { CallError, init } from '../src/index.ts';
 import { TELEMETRY_OFF } from './helpers/calls.ts';
-import { EchoService, startEchoServer, type EchoServer } from './helpers/echo.ts';
+import { echoClient, EchoService } from './helpers/echo.ts';
 import { BookService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
-
-async function echoClient(t: import('ava').ExecutionContext, server?: EchoServer) {
-  const echo = server ?? (await startEchoServer());
-  t.teardown(() => echo.stop());
-  const sdk = await init({ config: { grpc_clients: { services: [{ name: 'echo', address: echo.address }] } }, clients: { echo: EchoService }, env: TELEMETRY_OFF });
-  t.teardown(() => sdk.shutdown());
-  return { echo, client: sdk.clients.echo, sdk };
-}
 
 async function* texts(...values: string[]) {
   for (const text of values) yield { text };

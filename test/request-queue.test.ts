@@ -1,18 +1,9 @@
 // requestQueue(): requests that arrive as events feed a client- or bidi-streaming call, with backpressure
 // the producer can await, end() to half-close and fail() to cancel the call with a cause.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { status as Status } from '@grpc/grpc-js';
-import { CallError, init, requestQueue } from '../src/index.ts';
-import { TELEMETRY_OFF } from './helpers/calls.ts';
-import { EchoService, startEchoServer } from './helpers/echo.ts';
-
-async function echoClient(t: ExecutionContext) {
-  const echo = await startEchoServer();
-  t.teardown(() => echo.stop());
-  const sdk = await init({ config: { grpc_clients: { services: [{ name: 'echo', address: echo.address }] } }, clients: { echo: EchoService }, env: TELEMETRY_OFF });
-  t.teardown(() => sdk.shutdown());
-  return { echo, client: sdk.clients.echo };
-}
+import { CallError, requestQueue } from '../src/index.ts';
+import { echoClient } from './helpers/echo.ts';
 
 test('pushed requests reach a client stream in order, and end() half-closes it', async (t) => {
   const { client } = await echoClient(t);

@@ -2,7 +2,9 @@
 // server on 127.0.0.1:0 that records what it saw (requests, cancellations).
 import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type ServerDuplexStream, type ServerReadableStream, type ServerWritableStream } from '@grpc/grpc-js';
-import { loadProtos } from '../../src/index.ts';
+import type { ExecutionContext } from 'ava';
+import { init, loadProtos } from '../../src/index.ts';
+import { TELEMETRY_OFF } from './calls.ts';
 import type { ProtoGrpcType } from '../fixtures/protos/gen/echo.ts';
 import type { EchoReply } from '../fixtures/protos/gen/echo/v1/EchoReply.ts';
 import type { EchoRequest__Output } from '../fixtures/protos/gen/echo/v1/EchoRequest.ts';
@@ -71,4 +73,13 @@ export async function startEchoServer(): Promise<EchoServer> {
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return { address: `127.0.0.1:${port}`, cancelled, repeated: () => repeated, handled, stop: () => server.forceShutdown() };
+}
+
+/** An echo server (or the one given) and a promise client of it through init(), telemetry off; both torn down with the test. */
+export async function echoClient(t: ExecutionContext, server?: EchoServer) {
+  const echo = server ?? (await startEchoServer());
+  t.teardown(() => echo.stop());
+  const sdk = await init({ config: { grpc_clients: { services: [{ name: 'echo', address: echo.address }] } }, clients: { echo: EchoService }, env: TELEMETRY_OFF });
+  t.teardown(() => sdk.shutdown());
+  return { echo, client: sdk.clients.echo, sdk };
 }
