@@ -77,6 +77,8 @@ export interface ClientCallOptions {
    * attempt may carry it as it is; otherwise it is the caller's object, which is never changed.
    */
   ownsMetadata?: boolean;
+  /** The call is refused before any attempt (a released client): it ends with this status, nothing sent. */
+  refusal?: { code: Status; details: string } | undefined;
 }
 
 type State = 'IDLE' | 'ATTEMPTING' | 'BACKOFF' | 'COMMITTED' | 'DONE';
@@ -133,14 +135,20 @@ export class ClientCall {
     this.startedAt = this.clock.now();
     this.deadline = this.service.deadlineFor(this.options.deadline, this.clock.wallNow());
     this.trace = this.telemetry?.startCall(this.methodName, metadata, this.method.requestStream || this.method.responseStream);
-    const refusal = this.service.admit(this);
+    const refusal = this.options.refusal ?? this.refusalByService();
     if (refusal !== undefined) {
       this.state = 'BACKOFF'; // nothing on the wire; finish() reports the refusal
-      this.clock.immediate(() => this.finish({ code: Status.UNAVAILABLE, details: refusal, metadata: new Metadata() }));
+      this.clock.immediate(() => this.finish({ ...refusal, metadata: new Metadata() }));
       return;
     }
     this.startAttempt();
     if (this.policy.kind === 'hedging') this.scheduleHedge(this.policy.delay);
+  }
+
+  /** Admits the call into the service's in-flight set, or says why it is refused (the manager is closing). */
+  private refusalByService(): { code: Status; details: string } | undefined {
+    const refusal = this.service.admit(this);
+    return refusal === undefined ? undefined : { code: Status.UNAVAILABLE, details: refusal };
   }
 
   sendMessageWithContext(context: WriteContext, message: unknown): void {

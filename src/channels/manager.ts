@@ -7,7 +7,7 @@ import { ClosedError, ConnectError, GrpcClientError, UnknownServiceError } from 
 import { InFlightCalls } from '../call/in-flight.ts';
 import type { CallScheduler } from '../call/scheduler.ts';
 import { ServiceCalls } from '../call/service-calls.ts';
-import { callEngineInterceptor } from '../clients/grpc-js-interceptor.ts';
+import { callEngineInterceptor, SharedChannelView } from '../clients/grpc-js-client.ts';
 import { promiseClient } from '../clients/promise-client.ts';
 import type { PromiseClient } from '../clients/types.ts';
 import type { CallTelemetry } from '../telemetry/call-telemetry.ts';
@@ -119,6 +119,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   /**
    * A grpc-js client of `ctor` on the service's shared channel (the same instance for the same class), for
    * code written against grpc-js clients: its calls go through the same call engine as the promise clients.
+   * Its close() releases that client only (the next getClient() makes a new one); the channel closes with
+   * the manager.
    */
   getClient<C extends Client>(name: string, ctor: ClientConstructor<C>): C {
     const service = this.service(name);
@@ -127,8 +129,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const channel = this.getChannel(name);
     const definition = (ctor as Partial<ServiceClientClass>).service;
     if (definition) service.definitions.add(definition);
+    const view = new SharedChannelView(channel, () => {
+      if (service.clients.get(ctor) === client) service.clients.delete(ctor);
+    });
     // channelOverride makes grpc-js use our channel; address and credentials are only the constructor's required arguments.
-    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: channel, interceptors: [callEngineInterceptor(this.callsOf(service))] });
+    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: view, interceptors: [callEngineInterceptor(this.callsOf(service), view)] });
     service.clients.set(ctor, client);
     return client;
   }

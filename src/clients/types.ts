@@ -8,12 +8,26 @@ type ServerCall = NonNullable<GrpcCallOptions['parent']>;
 
 /** Options of one call. */
 export interface CallOptions {
-  /** When the call must be done: a Date, or milliseconds from now. Default: the service's `deadline`. */
+  /**
+   * When the call must be done, as in grpc-js: a Date, or a number of epoch milliseconds (`Date.now() + 700`).
+   * A number too small to be a time (before 2001) is refused at once (INVALID_ARGUMENT naming the option), so
+   * a duration passed here by mistake never becomes a deadline decades away or in the past. For a duration,
+   * use `timeout`. Default: the service's `deadline`.
+   */
   deadline?: Date | number;
+  /**
+   * Milliseconds from now the call may take. With `deadline` too, the earlier of the two wins. Default: the
+   * service's `deadline`.
+   */
+  timeout?: number;
   /** Aborting it cancels the call (status CANCELLED), also while it waits to retry. */
   signal?: AbortSignal;
-  /** Request metadata: a grpc-js Metadata, or a plain object of string values. */
-  metadata?: Metadata | Record<string, string | readonly string[]>;
+  /**
+   * Request metadata: a grpc-js Metadata (of any grpc-js copy), or a plain object whose values are strings,
+   * or Buffers for keys ending in `-bin`, or arrays of them. A key or value grpc-js refuses rejects the call
+   * (INVALID_ARGUMENT naming the key) before anything is sent.
+   */
+  metadata?: Metadata | Record<string, MetadataValue | readonly MetadataValue[]>;
   /** Wait (up to the deadline) for a connection instead of failing fast; overrides the service's wait_for_ready. */
   waitForReady?: boolean;
   /** Called with the response headers, when they arrive. */
@@ -26,6 +40,9 @@ export interface CallOptions {
    */
   parent?: ServerCall;
 }
+
+/** One metadata value: text, or binary (Buffer) for a key ending in `-bin`. */
+export type MetadataValue = string | Buffer;
 
 /** Requests of a client- or bidi-streaming call: any (async) iterable; the call half-closes when it ends. */
 export type RequestStream<Req> = AsyncIterable<Req> | Iterable<Req>;
