@@ -114,6 +114,7 @@ export class ClientCall {
   /** The status of the last failed hedge, reported if no other hedge answers. */
   private lastStatus: StatusObject | undefined;
   private cancelledByCaller = false;
+  private refused = false;
 
   constructor(service: ServiceCalls, method: CallMethod, options: ClientCallOptions = {}) {
     this.service = service;
@@ -135,6 +136,7 @@ export class ClientCall {
     this.trace = this.telemetry?.startCall(this.methodName, metadata, this.method.requestStream || this.method.responseStream);
     const refusal = this.service.admit(this);
     if (refusal !== undefined) {
+      this.refused = true;
       this.state = 'BACKOFF'; // nothing on the wire; finish() reports the refusal
       this.clock.immediate(() => this.finish({ code: Status.UNAVAILABLE, details: refusal, metadata: new Metadata() }));
       return;
@@ -204,6 +206,11 @@ export class ClientCall {
   /** The attempt whose response is the call's, once one committed. */
   get servedBy(): Attempt | undefined {
     return this.committed;
+  }
+
+  /** Refused before any attempt because shutdown() had started: the caller's lifecycle, not a backend's trouble. */
+  get refusedByShutdown(): boolean {
+    return this.refused;
   }
 
   // ---- Attempts ---------------------------------------------------------------------------------------
