@@ -33,6 +33,7 @@ test('with Prometheus metrics and no traces, no OTLP exporter module is loaded',
 test('with OTLP traces, the OTLP trace exporter is loaded and the metrics one is not', async (t) => {
   const collector = `http://127.0.0.1:${await deadPort()}`;
   const loaded = await modulesLoadedWith({ flush_timeout: '200ms', traces: { exporter: 'otlp', endpoint: collector }, metrics: { exporter: 'none' } });
-  t.true(loaded.some((url) => url.includes('@opentelemetry/exporter-trace-otlp-http')));
+  t.true(loaded.some((url) => url.endsWith('/src/telemetry/otlp-exporters.ts')));
+  t.true(loaded.some((url) => url.includes('@opentelemetry/otlp-exporter-base')));
   t.false(loaded.some((url) => url.includes('@opentelemetry/exporter-metrics-otlp') || url.includes('@opentelemetry/exporter-prometheus')));
 });

@@ -116,6 +116,7 @@ export class ClientCall {
   /** The status of the last failed hedge, reported if no other hedge answers. */
   private lastStatus: StatusObject | undefined;
   private cancelledByCaller = false;
+  private refused = false;
 
   constructor(service: ServiceCalls, method: CallMethod, options: ClientCallOptions = {}) {
     this.service = service;
@@ -137,6 +138,7 @@ export class ClientCall {
     this.trace = this.telemetry?.startCall(this.methodName, metadata, this.method.requestStream || this.method.responseStream);
     const refusal = this.options.refusal ?? this.refusalByService();
     if (refusal !== undefined) {
+      this.refused = true;
       this.state = 'BACKOFF'; // nothing on the wire; finish() reports the refusal
       this.clock.immediate(() => this.finish({ ...refusal, metadata: new Metadata() }));
       return;
@@ -212,6 +214,11 @@ export class ClientCall {
   /** The attempt whose response is the call's, once one committed. */
   get servedBy(): Attempt | undefined {
     return this.committed;
+  }
+
+  /** Refused before any attempt because shutdown() had started: the caller's lifecycle, not a backend's trouble. */
+  get refusedByShutdown(): boolean {
+    return this.refused;
   }
 
   // ---- Attempts ---------------------------------------------------------------------------------------

@@ -25,8 +25,13 @@ const CALLER_CODES = new Set([
   Status.ABORTED,
 ]);
 
-/** debug for OK and caller-caused outcomes, warn for server/transport trouble, info for the rest (UNIMPLEMENTED, RESOURCE_EXHAUSTED). */
-export function logLevelFor(code: Status): 'debug' | 'info' | 'warn' {
+/**
+ * debug for OK and caller-caused outcomes, warn for server/transport trouble, info for the rest (UNIMPLEMENTED,
+ * RESOURCE_EXHAUSTED). A call refused because shutdown() had started is UNAVAILABLE yet no backend's trouble:
+ * the caller's own lifecycle, so debug like the other outcomes it caused (it gets the error and decides).
+ */
+export function logLevelFor(code: Status, refusedByShutdown = false): 'debug' | 'info' | 'warn' {
+  if (refusedByShutdown) return 'debug';
   if (WARN_CODES.has(code)) return 'warn';
   return CALLER_CODES.has(code) ? 'debug' : 'info';
 }
@@ -39,12 +44,13 @@ export interface CallLogFields {
   details: string;
   durationMs: number;
   attempts: number;
+  refusedByShutdown: boolean;
   /** Request metadata, redacted; worked out only for a line that is written. */
   metadata: () => Record<string, string>;
 }
 
 export function logCall(logger: Logger, callContext: Context, call: CallLogFields): void {
-  const level = logLevelFor(call.code);
+  const level = logLevelFor(call.code, call.refusedByShutdown);
   if (!logger.isLevelEnabled(level)) return;
   const fields: Record<string, unknown> = {
     service: call.service,

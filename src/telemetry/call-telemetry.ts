@@ -35,6 +35,8 @@ interface EndedCall {
   readonly policy: { readonly kind: 'none' | 'retry' | 'hedging' };
   /** The attempt whose response was the call's, if one committed. */
   readonly servedBy: Attempt | undefined;
+  /** Refused before any attempt because shutdown() had started. */
+  readonly refusedByShutdown: boolean;
 }
 
 export interface CallTelemetryOptions {
@@ -115,6 +117,7 @@ export class CallTelemetry {
       details: status.details,
       durationMs,
       attempts: attempts.length,
+      refusedByShutdown: ended.refusedByShutdown,
       metadata: () => metadataForTelemetry(call.requestMetadata, config.redact_metadata),
     });
     const extra = attempts.length - 1;

@@ -5,6 +5,7 @@ import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReade
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { TelemetryConfig } from '../config/types.ts';
 import type { ExportFailures } from './export-failures.ts';
+import type { TransportSignals } from './otlp-transport.ts';
 import { exportTimeoutMs, metricExportIntervalMs, metricExporterKinds, otlpUrl, spanBatchDelayMs, traceExporterKind, type MetricExporterKind } from './exporters.ts';
 
 export interface PipelineOptions {
@@ -13,6 +14,8 @@ export interface PipelineOptions {
   failures: ExportFailures;
   /** Extra metric sources handed to every reader. */
   metricProducers?: MetricProducer[];
+  /** How shutdown stops the OTLP exports: their retries, then what is still in flight. */
+  signals: TransportSignals;
 }
 
 export async function spanProcessors(config: TelemetryConfig, options: PipelineOptions): Promise<SpanProcessor[]> {
@@ -22,7 +25,7 @@ export async function spanProcessors(config: TelemetryConfig, options: PipelineO
   const delay = spanBatchDelayMs(options.env);
   const exporter =
     kind === 'otlp'
-      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: otlpUrl('traces', config, options.env), timeoutMillis: timeout })
+      ? (await import('./otlp-exporters.ts')).otlpSpanExporter(otlpUrl('traces', config, options.env), timeout, options.signals)
       : new ConsoleSpanExporter();
   return [new BatchSpanProcessor({ exporter: options.failures.spans(exporter, kind), exportTimeoutMillis: timeout, ...(delay ? { scheduledDelayMillis: delay } : {}) })];
 }
@@ -38,8 +41,8 @@ export async function metricReaders(config: TelemetryConfig, options: PipelineOp
     new PeriodicExportingMetricReader({ exporter: options.failures.metrics(exporter, kind), exportIntervalMillis: interval, exportTimeoutMillis: timeout, ...producers });
   for (const kind of metricExporterKinds(config, options.env)) {
     if (kind === 'otlp') {
-      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-      readers.push(periodic(new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env), timeoutMillis: timeout }), kind));
+      const { otlpMetricExporter } = await import('./otlp-exporters.ts');
+      readers.push(periodic(await otlpMetricExporter(otlpUrl('metrics', config, options.env), timeout, options.signals), kind));
     }
     if (kind === 'console') readers.push(periodic(new ConsoleMetricExporter(), kind));
     if (kind === 'prometheus') {

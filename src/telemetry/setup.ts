@@ -4,6 +4,7 @@ import { metrics, trace } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import type { ConnectionManager, RegisteredService } from '../channels/manager.ts';
 import type { TelemetryConfig } from '../config/types.ts';
+import { flushAppProviders, noticingInstruments, noticingTracer, type Recorded } from './app-providers.ts';
 import { SDK_PREFIX } from './attributes.ts';
 import { AggregatingRecorder, InstrumentRecorder } from './call-metrics.ts';
 import { CallTelemetry } from './call-telemetry.ts';
@@ -22,7 +23,7 @@ export interface Telemetry {
   forService(service: RegisteredService): CallTelemetry;
   /** Starts the channel gauges and connection counters of a manager. */
   watch(manager: ConnectionManager): void;
-  /** Stops watching and flushes (or, if the SDK started it, shuts down) OpenTelemetry. */
+  /** Stops watching; shuts down the OpenTelemetry this SDK started, or flushes the application's providers for what it recorded there. */
   shutdown(): Promise<void>;
 }
 
@@ -36,17 +37,20 @@ export interface TelemetryOptions {
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
   const serviceName = resourceServiceName(config, options.env, options.service);
   const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
+  const warn = (message: string) => logger.warn(message);
   const otel = await startOpenTelemetry(config, {
     env: options.env,
-    warn: (message) => logger.warn(message),
+    warn,
     ...(options.service ? { service: options.service } : {}),
     metricProducers: [callMetricsProducer],
   });
   // Instruments are made after the providers exist: the metrics API has no proxy, and an instrument
   // taken from the no-op provider would stay a no-op.
   const meter = metrics.getMeter(SDK_PREFIX);
-  const instruments = createClientInstruments(meter);
-  const tracer = trace.getTracer(SDK_PREFIX);
+  // On the application's providers, what grpcclient records there is noted: shutdown flushes only for that.
+  const recorded: Recorded = { spans: false, metrics: false };
+  const instruments = otel.started ? createClientInstruments(meter) : noticingInstruments(createClientInstruments(meter), recorded);
+  const tracer = otel.started ? trace.getTracer(SDK_PREFIX) : noticingTracer(trace.getTracer(SDK_PREFIX), recorded);
   const stops: (() => void)[] = [];
   return {
     logger,
@@ -81,7 +85,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
     },
     async shutdown() {
       // Flush first, so the last export still carries the channel gauges and call metrics. Bounded by flush_timeout, never rejects.
-      await otel.shutdown();
+      await (otel.started ? otel.shutdown() : flushAppProviders(recorded, config.flush_timeout, warn));
       for (const stop of stops.splice(0)) stop();
     },
   };
