@@ -131,7 +131,7 @@ for (const load_balancing of ['round_robin', 'least_request']) {
     const lookupsBefore = dns.queries(NAME, 'A');
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const calls = pacedCalls(clients['book-service'], 20);
+    const calls = pacedCalls(clients['book-service'], 50);
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
     await calls.stop();
     const windowMs = performance.now() - started;

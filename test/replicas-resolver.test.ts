@@ -86,7 +86,11 @@ function start(dns: TestDnsServer, options: StartOptions) {
   const lookupsDone = async (lookups: number) => {
     await dns.waitForQueries('books.test', lookups * 2);
     // The answer reaches the resolver after the server saw the question: wait for the timer it sets next.
-    while (scheduler.timers.size === 0) await new Promise((resolve) => setImmediate(resolve));
+    const givingUp = Date.now() + 5_000;
+    while (scheduler.timers.size === 0) {
+      if (Date.now() > givingUp) throw new Error(`no next lookup planned after lookup ${lookups}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   };
   return { resolver, scheduler, results, events, lookupsDone };
 }
