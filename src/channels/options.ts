@@ -2,7 +2,7 @@
 // load balancing and message limits itself; we only configure it (and plug in our balancing policies).
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
-import { RESOLVE_INTERVAL_OPTION } from './resolver-dns.ts';
+import { MIN_RESOLVE_INTERVAL_OPTION, RESOLVE_INTERVAL_OPTION } from './resolver-dns.ts';
 import { loadBalancingConfig, registerBalancingPolicies } from '../balancing/service-config.ts';
 
 /** gRFC A8: clients raise keepalive times under 10 s to 10 s so servers do not answer with too_many_pings. */
@@ -33,6 +33,7 @@ export function channelOptions(service: ServiceConfig): ChannelOptions {
     'grpc.use_local_subchannel_pool': 1,
     // Read by the SDK's DNS resolver (resolver-dns.ts); grpc-js's own resolvers ignore it.
     [RESOLVE_INTERVAL_OPTION]: service.resolve_interval,
+    [MIN_RESOLVE_INTERVAL_OPTION]: service.min_resolve_interval,
   };
   if (keepaliveTime > 0) {
     options['grpc.keepalive_time_ms'] = keepaliveTime;

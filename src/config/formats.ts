@@ -53,6 +53,8 @@ export function registerFormats(): void {
     'resolve-interval': durationFormat('resolve-interval', 0, MAX_DURATION_MS, (ms) => {
       if (ms > 0 && ms < MIN_RESOLVE_INTERVAL_MS) throw new Error(`must be 0 (resolve only on failure) or at least ${MIN_RESOLVE_INTERVAL_MS}ms`);
     }),
+    // The floor of resolve_interval too, and for the same reason; above 10 minutes a moved replica stays lost.
+    'min-resolve-interval': durationFormat('min-resolve-interval', MIN_RESOLVE_INTERVAL_MS, MAX_WAIT_MS),
     'byte-size': {
       coerce: (value: string) => parseByteSize(value) ?? value,
       validate(value: unknown) {

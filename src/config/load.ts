@@ -125,6 +125,12 @@ function loadService(raw: unknown, prefix: string, env: NodeJS.ProcessEnv, baseD
     const shown = value === undefined ? `${formatDuration(values[lower]!)}, the default` : JSON.stringify(value);
     problems.push(fieldProblem(section, `${group}.${upper}`, `must not be below ${group}.${lower} (${shown})`));
   }
+  // A periodic lookup sooner than min_resolve_interval would only be held back to it.
+  if (!invalid('resolve_interval') && !invalid('min_resolve_interval') && service.resolve_interval > 0 && service.resolve_interval < service.min_resolve_interval) {
+    const { value } = writtenValue(section, 'min_resolve_interval');
+    const shown = value === undefined ? `${formatDuration(service.min_resolve_interval)}, the default` : JSON.stringify(value);
+    problems.push(fieldProblem(section, 'resolve_interval', `must be 0 or not below min_resolve_interval (${shown})`));
+  }
   if (service.outlier_detection?.enabled === true && service.load_balancing === 'pick_first') {
     problems.push({ path: `${path}.outlier_detection.enabled`, reason: 'needs load_balancing round_robin or least_request (pick_first sends every call to one address, so there is nothing to eject)' });
   }

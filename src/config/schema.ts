@@ -86,6 +86,15 @@ export function serviceSchema(envPrefix: string) {
       default: 30_000,
       env: env('resolve_interval'),
     },
+    min_resolve_interval: {
+      // grpc-js spaces its lookups by 30s (grpc.dns_min_time_between_resolutions_ms). 5s: a replica that
+      // moved is looked up again within seconds of its connections failing, and a channel whose replica
+      // keeps refusing still asks DNS at most 12 times a minute (12 A and 12 AAAA queries).
+      doc: 'The shortest time between two DNS lookups of a name (from the start of one to the start of the next). Connection failures ask for a new lookup; asks within this time are answered together by one lookup at its end. After a failed lookup the reconnect backoff spaces them instead. resolve_interval must be 0 or at least this.',
+      format: 'min-resolve-interval',
+      default: 5_000,
+      env: env('min_resolve_interval'),
+    },
     outlier_detection: {
       enabled: {
         // Off by default: ejection needs several addresses (round_robin or least_request) and per-service tuning.

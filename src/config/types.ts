@@ -52,6 +52,7 @@ export interface ServiceConfig {
   wait_for_ready: boolean;
   load_balancing: 'pick_first' | 'round_robin' | 'least_request';
   resolve_interval: number;
+  min_resolve_interval: number;
   outlier_detection: OutlierDetectionConfig;
   connect_timeout: number;
   max_receive_message_size: number;
