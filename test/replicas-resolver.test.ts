@@ -5,7 +5,7 @@ import { experimental } from '@grpc/grpc-js';
 import { PeriodicDnsResolver, RESOLVE_INTERVAL_OPTION, type Scheduler } from '../src/channels/resolver-dns.ts';
 import { parseTarget } from '../src/channels/target.ts';
 import { channelOptions } from '../src/channels/options.ts';
-import { ConfigError, loadConfig } from '../src/index.ts';
+import { ConfigError, loadConfig, type ServiceConfigInput } from '../src/index.ts';
 import { startDnsServer, type TestDnsServer } from './helpers/dns-server.ts';
 
 /** Timers that fire only when the test says so. */
@@ -180,7 +180,7 @@ test('dns targets with a host name go to the SDK resolver; IP literals and other
 });
 
 test('resolve_interval is 30s unless set, 0 or at least 100ms, and reaches the resolver as a channel option', (t) => {
-  const load = (resolveInterval?: unknown) =>
+  const load = (resolveInterval?: ServiceConfigInput['resolve_interval']) =>
     loadConfig({ grpc_clients: { services: [{ name: 'books', address: 'books.test:7000', ...(resolveInterval === undefined ? {} : { resolve_interval: resolveInterval }) }] } }, { env: {} }).services[0]!;
   t.is(load().resolve_interval, 30_000);
   t.is(load(0).resolve_interval, 0);
