@@ -11,8 +11,11 @@ type Check = Required<Pick<ConfigFormat, 'coerce' | 'validate'>>;
 interface CompiledField extends Check {
   path: string;
   keys: string[];
-  default: unknown;
   env?: string;
+  /** Position in convict's breadth-first order (every top-level field, then those a section down, ...), in which problems are reported. */
+  rank: number;
+  /** False for a default that does not pass its own format (name, ""): checked even when the entry leaves it out. */
+  defaultValid: boolean;
 }
 
 export interface CompiledSchema {
@@ -50,21 +53,25 @@ function compileFormat(format: SchemaFormat, path: string): Check {
 }
 
 export function compileSchema(schema: SchemaSection): CompiledSchema {
-  const fields = schemaLeaves(schema).map(([path, leaf]): CompiledField => ({
-    path,
-    keys: path.split('.'),
-    default: leaf.default,
-    ...(leaf.env ? { env: leaf.env } : {}),
-    ...compileFormat(leaf.format, path),
-  }));
-  const byPath = new Map(fields.map((field) => [field.path, field]));
-  // convict reports invalid fields breadth first (every top-level one, then those a section down, ...).
-  const checkOrder = [...fields].sort((a, b) => a.keys.length - b.keys.length);
+  const leaves = schemaLeaves(schema);
+  const depthOrder = leaves.map(([path]) => path).sort((a, b) => depth(a) - depth(b));
+  const byPath = new Map<string, CompiledField>();
+  const defaults: Record<string, unknown> = {};
+  for (const [path, leaf] of leaves) {
+    const check = compileFormat(leaf.format, path);
+    const keys = path.split('.');
+    byPath.set(path, { path, keys, ...(leaf.env ? { env: leaf.env } : {}), rank: depthOrder.indexOf(path), defaultValid: passes(check, leaf.default), ...check });
+    setAt(defaults, keys, leaf.default);
+  }
+  const fields = [...byPath.values()];
+  const withEnv = fields.filter((field) => field.env !== undefined);
+  const alwaysChecked = fields.filter((field) => !field.defaultValid);
 
   return {
     read(section) {
-      const values: Record<string, unknown> = {};
-      for (const field of fields) setAt(values, field.keys, copy(field.default));
+      const values = copy(defaults) as Record<string, unknown>;
+      // A valid default stays valid: only what the entry or the environment set is checked.
+      const touched = new Set<CompiledField>(alwaysChecked);
       const shapeProblems: ConfigProblem[] = [];
       const undeclared: string[] = [];
 
@@ -77,8 +84,11 @@ export function compileSchema(schema: SchemaSection): CompiledSchema {
           const fieldPath = path + key;
           // A key given as undefined is a key not given, as the inline config's type allows it.
           if (value === undefined) continue;
-          if (isLeaf(child)) target[key] = typeof value === 'string' ? byPath.get(fieldPath)!.coerce(value) : copy(value);
-          else if (isRecord(value)) overlay(value, child, target[key] as Record<string, unknown>, `${fieldPath}.`);
+          if (isLeaf(child)) {
+            const field = byPath.get(fieldPath)!;
+            target[key] = typeof value === 'string' ? field.coerce(value) : Array.isArray(value) ? [...value] : value;
+            touched.add(field);
+          } else if (isRecord(value)) overlay(value, child, target[key] as Record<string, unknown>, `${fieldPath}.`);
           else shapeProblems.push({ path: section.prefix + fieldPath, reason: 'must be an object' });
         }
         for (const key of Object.keys(written)) if (!Object.hasOwn(node, key)) undeclared.push(...flatPaths(written[key], path + key));
@@ -86,13 +96,17 @@ export function compileSchema(schema: SchemaSection): CompiledSchema {
       if (isRecord(section.written)) overlay(section.written, schema, values, '');
 
       // Environment variables win over the entry, as in convict.
-      for (const field of fields) {
-        const raw = field.env === undefined ? undefined : section.env[section.envPrefix + field.env];
-        if (raw !== undefined) setAt(values, field.keys, field.coerce(raw));
+      if (Object.keys(section.env).some((variable) => variable.startsWith(section.envPrefix))) {
+        for (const field of withEnv) {
+          const raw = section.env[section.envPrefix + field.env];
+          if (raw === undefined) continue;
+          setAt(values, field.keys, field.coerce(raw));
+          touched.add(field);
+        }
       }
 
       const invalid: ConfigProblem[] = [];
-      for (const field of checkOrder) {
+      for (const field of [...touched].sort((a, b) => a.rank - b.rank)) {
         try {
           field.validate(getAt(values, field.keys));
         } catch (error) {
@@ -106,6 +120,15 @@ export function compileSchema(schema: SchemaSection): CompiledSchema {
   };
 }
 
+function passes(check: Check, value: unknown): boolean {
+  try {
+    check.validate(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const depth = (path: string) => path.split('.').length;
 
 /** The keys convict reports for an undeclared value: each leaf of an object, or the key itself. */
@@ -114,9 +137,13 @@ function flatPaths(value: unknown, path: string): string[] {
   return Object.entries(value).flatMap(([key, child]) => flatPaths(child, `${path}.${key}`));
 }
 
-/** Lists are copied: an entry's values must not share arrays with the schema's defaults or the caller's object. */
+/** The defaults, sections and lists copied: each entry's values must share nothing with another's (lists from the caller's object are copied where they are read). */
 function copy(value: unknown): unknown {
-  return Array.isArray(value) ? [...value] : value;
+  if (Array.isArray(value)) return [...value];
+  if (!isRecord(value)) return value;
+  const copied: Record<string, unknown> = {};
+  for (const key in value) copied[key] = copy(value[key]);
+  return copied;
 }
 
 function setAt(target: Record<string, unknown>, keys: string[], value: unknown): void {

@@ -24,6 +24,11 @@ function serviceVariables(name: string | undefined, index: number): Variables {
   return new Map(SERVICE_FIELDS.map(([path, variable]) => [prefix + variable, `grpc_clients.services[${index}].${path}`]));
 }
 
+/** The GRPC_CLIENTS_* variables of `env`, as a plain object. */
+export function ourVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([variable, value]) => variable.startsWith(ENV_PREFIX) && value !== undefined));
+}
+
 /**
  * Problems with the GRPC_CLIENTS_* variables of `env`. `serviceNames` holds each services[] entry's
  * name by position (undefined where an entry has none or repeats an earlier one). Variables without
