@@ -1,11 +1,16 @@
 // The export pipelines the config asks for: span processors and metric readers. Each exporter module is
-// imported only when it is used, so a Prometheus-only service never loads the OTLP exporters.
+// imported only when it is used, so a Prometheus-only service never loads the OTLP exporters, and once.
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { TelemetryConfig } from '../config/types.ts';
 import type { ExportFailures } from './export-failures.ts';
 import { exportTimeoutMs, metricExportIntervalMs, metricExporterKinds, otlpUrl, spanBatchDelayMs, traceExporterKind, type MetricExporterKind } from './exporters.ts';
+
+// Each exporter package, imported on first use and kept: an SDK started again by a later init() does not import it again.
+let otlpTraceModule: Promise<typeof import('@opentelemetry/exporter-trace-otlp-http')> | undefined;
+let otlpMetricModule: Promise<typeof import('@opentelemetry/exporter-metrics-otlp-http')> | undefined;
+let prometheusModule: Promise<typeof import('@opentelemetry/exporter-prometheus')> | undefined;
 
 export interface PipelineOptions {
   env: NodeJS.ProcessEnv;
@@ -22,7 +27,7 @@ export async function spanProcessors(config: TelemetryConfig, options: PipelineO
   const delay = spanBatchDelayMs(options.env);
   const exporter =
     kind === 'otlp'
-      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: otlpUrl('traces', config, options.env), timeoutMillis: timeout })
+      ? new (await (otlpTraceModule ??= import('@opentelemetry/exporter-trace-otlp-http'))).OTLPTraceExporter({ url: otlpUrl('traces', config, options.env), timeoutMillis: timeout })
       : new ConsoleSpanExporter();
   return [new BatchSpanProcessor({ exporter: options.failures.spans(exporter, kind), exportTimeoutMillis: timeout, ...(delay ? { scheduledDelayMillis: delay } : {}) })];
 }
@@ -38,7 +43,7 @@ export async function metricReaders(config: TelemetryConfig, options: PipelineOp
     new PeriodicExportingMetricReader({ exporter: options.failures.metrics(exporter, kind), exportIntervalMillis: interval, exportTimeoutMillis: timeout, ...producers });
   for (const kind of metricExporterKinds(config, options.env)) {
     if (kind === 'otlp') {
-      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+      const { OTLPMetricExporter } = await (otlpMetricModule ??= import('@opentelemetry/exporter-metrics-otlp-http'));
       readers.push(periodic(new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env), timeoutMillis: timeout }), kind));
     }
     if (kind === 'console') readers.push(periodic(new ConsoleMetricExporter(), kind));
@@ -56,7 +61,7 @@ export async function metricReaders(config: TelemetryConfig, options: PipelineOp
 
 /** The scrape endpoint, or undefined (with a warning) when it cannot listen. */
 async function startPrometheus(host: string, port: number, producers: { metricProducers?: MetricProducer[] }, warn: (message: string) => void): Promise<PrometheusExporter | undefined> {
-  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
+  const { PrometheusExporter } = await (prometheusModule ??= import('@opentelemetry/exporter-prometheus'));
   return new Promise((resolve) => {
     const reader: PrometheusExporter = new PrometheusExporter({ host, port, ...producers }, (error) => {
       // A taken port must not stop the application: calls still work, only scraping does not.
