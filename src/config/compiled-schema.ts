@@ -129,7 +129,9 @@ function passes(check: Check, value: unknown): boolean {
   }
 }
 
-const depth = (path: string) => path.split('.').length;
+function depth(path: string): number {
+  return path.split('.').length;
+}
 
 /** The keys convict reports for an undeclared value: each leaf of an object, or the key itself. */
 function flatPaths(value: unknown, path: string): string[] {
