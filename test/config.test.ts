@@ -7,8 +7,7 @@ import convict from 'convict';
 import { ConfigError, loadConfig, type ConfigSource } from '../src/index.ts';
 import { compileSchema } from '../src/config/compiled-schema.ts';
 import { validateSection } from '../src/config/problems.ts';
-import { serviceEnvPrefix, serviceSchema } from '../src/config/schema.ts';
-import { isLeaf, type SchemaSection } from '../src/config/schema-shape.ts';
+import { serviceEnvPrefix, serviceFields, serviceSchema } from '../src/config/schema.ts';
 import { makeTestPki } from './helpers/tls.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
@@ -257,11 +256,8 @@ test('an empty services list, a missing section and unparseable files are report
 
 /** An entry as one convict instance of the service schema reads it: the reference the compiled check is held to. */
 function readByConvict(entry: Record<string, unknown>, env: NodeJS.ProcessEnv) {
-  const envPrefix = serviceEnvPrefix(typeof entry['name'] === 'string' ? entry['name'] : '');
-  const bind = (node: SchemaSection): SchemaSection =>
-    Object.fromEntries(Object.entries(node).map(([key, child]) => [key, isLeaf(child) ? { ...child, ...(child.env ? { env: envPrefix + child.env } : {}) } : bind(child)]));
-  const schema = bind(serviceSchema);
-  const config = convict(schema as never, { env, args: [] });
+  const schema = serviceSchema(serviceEnvPrefix(typeof entry['name'] === 'string' ? entry['name'] : ''));
+  const config = convict(schema, { env, args: [] });
   config.load(entry);
   const problems = validateSection(config, { schema, envPrefix: '', written: entry, prefix: 'grpc_clients.services[0].', env });
   return { values: config.getProperties(), problems };
@@ -276,10 +272,10 @@ test('a services[] entry is read exactly as a convict instance of the service sc
     [{ name: 'book-service', address: 'books:1', timeout: '2s' }, { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT: 'abc', GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAX: '2', GRPC_CLIENTS_BOOK_SERVICE_TLS_ENABLED: '1', GRPC_CLIENTS_BOOK_SERVICE_HEDGING_METHODS: 'GetBook' }],
     [{ address: 'books:1', name: '' }, { GRPC_CLIENTS__ADDRESS: 'x' }],
   ];
-  const check = compileSchema(serviceSchema);
+  const check = compileSchema(serviceFields);
   for (const [entry, env] of cases) {
     const expected = readByConvict(entry, env);
-    const section = { schema: serviceSchema, envPrefix: serviceEnvPrefix(typeof entry['name'] === 'string' ? entry['name'] : ''), written: entry, prefix: 'grpc_clients.services[0].', env };
+    const section = { schema: serviceFields, envPrefix: serviceEnvPrefix(typeof entry['name'] === 'string' ? entry['name'] : ''), written: entry, prefix: 'grpc_clients.services[0].', env };
     const actual = check.read(section);
     t.deepEqual(actual.problems, expected.problems, JSON.stringify(entry));
     // convict keeps unknown keys among the values; an entry with problems is not used either way.

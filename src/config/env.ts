@@ -2,7 +2,7 @@
 // variable with our prefix must name a field of a configured service or a process-wide field.
 import type { ConfigProblem } from '../errors.ts';
 import { closest } from './closest.ts';
-import { globalSchema, serviceEnvPrefix, serviceSchema } from './schema.ts';
+import { globalSchema, serviceEnvPrefix, serviceFields } from './schema.ts';
 import { schemaLeaves } from './schema-shape.ts';
 
 export const ENV_PREFIX = 'GRPC_CLIENTS_';
@@ -15,7 +15,7 @@ const MAX_TYPO_EDITS = 3;
 type Variables = Map<string, string>;
 
 /** Each service field that a variable can set: its path and the variable's name after the service's prefix. */
-const SERVICE_FIELDS = schemaLeaves(serviceSchema).flatMap(([path, leaf]) => (leaf.env ? [[path, leaf.env] as const] : []));
+const SERVICE_FIELDS = schemaLeaves(serviceFields).flatMap(([path, leaf]) => (leaf.env ? [[path, leaf.env] as const] : []));
 const GLOBAL_VARIABLES: Variables = new Map(schemaLeaves(globalSchema).flatMap(([path, leaf]) => (leaf.env ? [[leaf.env, path] as const] : [])));
 
 function serviceVariables(name: string | undefined, index: number): Variables {

@@ -2,7 +2,7 @@
 // drift: a misspelt key, a wrong value type or an unknown choice is a compile error. Files are checked at run time.
 import type { FormatInputs } from './formats.ts';
 import type { SchemaLeaf } from './schema-shape.ts';
-import type { globalSchema, serviceSchema } from './schema.ts';
+import type { globalSchema, serviceFields } from './schema.ts';
 import type { telemetrySchema } from './telemetry-schema.ts';
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -19,7 +19,7 @@ type SectionInput<S> = Simplify<
 type NodeInput<N> = N extends SchemaLeaf ? FieldInput<N['format']> : SectionInput<N>;
 
 /** One `grpc_clients.services[]` entry as written inline: name and address, and any field to change from its default. */
-export type ServiceConfigInput = SectionInput<typeof serviceSchema>;
+export type ServiceConfigInput = SectionInput<typeof serviceFields>;
 
 /** The `grpc_clients.telemetry` section as written inline. */
 export type TelemetryConfigInput = SectionInput<typeof telemetrySchema>;

@@ -12,12 +12,12 @@ import { formatDuration } from './duration.ts';
 import { environmentProblems, ourVariables } from './env.ts';
 import { registerFormats } from './formats.ts';
 import { fieldProblem, validateSection, writtenValue, type Section } from './problems.ts';
-import { globalSchema, serviceEnvPrefix, serviceSchema } from './schema.ts';
+import { globalSchema, serviceEnvPrefix, serviceFields } from './schema.ts';
 import type { ConfigSource, GrpcClientsConfig, ServiceConfig } from './types.ts';
 
 registerFormats();
 // Compiled once: a config of hundreds of services must not build a convict instance for each.
-const serviceCheck = compileSchema(serviceSchema);
+const serviceCheck = compileSchema(serviceFields);
 
 export interface LoadOptions {
   /** Environment to read overrides from (default process.env). */
@@ -94,7 +94,7 @@ function loadService(raw: unknown, prefix: string, env: NodeJS.ProcessEnv, baseD
   }
   const before = problems.length;
   const name = typeof entry['name'] === 'string' ? entry['name'] : '';
-  const section: Section = { schema: serviceSchema, envPrefix: serviceEnvPrefix(name), written: entry, prefix, env };
+  const section: Section = { schema: serviceFields, envPrefix: serviceEnvPrefix(name), written: entry, prefix, env };
   const read = serviceCheck.read(section);
   problems.push(...read.problems);
 

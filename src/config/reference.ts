@@ -25,13 +25,13 @@ function table(rows: Array<[string, SchemaLeaf]>, env: (leaf: SchemaLeaf) => str
 
 export function configReference(): string {
   const example = serviceEnvPrefix('book-service');
-  const service = schemaLeaves(serviceSchema);
+  const service = schemaLeaves(serviceSchema(example));
   const global = schemaLeaves(globalSchema.grpc_clients, 'grpc_clients').filter(([path]) => path !== 'grpc_clients.services');
   return [
     REFERENCE_START,
     `Per service (\`grpc_clients.services[]\`). Env overrides are per service name: for \`book-service\` the prefix is \`${example}\`.`,
     '',
-    table(service, (leaf) => (leaf.env ? `\`${example}${leaf.env}\`` : '—')),
+    table(service, (leaf) => (leaf.env ? `\`${leaf.env}\`` : '—')),
     '',
     'Process-wide (`grpc_clients.*`):',
     '',
