@@ -2,6 +2,8 @@
 export { init, type ClientRegistry, type GrpcClients, type InitOptions, type TypedClients } from './init.ts';
 export { loadConfig } from './config/load.ts';
 export type { ConfigSource, GrpcClientsConfig, ServiceConfig } from './config/types.ts';
+export type { GrpcClientsConfigInput, ServiceConfigInput, TelemetryConfigInput } from './config/input.ts';
+export type { ByteSizeInput, DurationInput, StatusCodeName } from './config/formats.ts';
 export { ConnectionManager, type ClientConstructor, type ServiceClientClass, type StateChange } from './channels/manager.ts';
 export type { CallOptions, MetadataValue, PromiseClient, RequestStream, ResponseStream } from './clients/types.ts';
 export { requestQueue, type RequestQueue, type RequestQueueOptions } from './clients/request-queue.ts';

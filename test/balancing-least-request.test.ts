@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status as Status } from '@grpc/grpc-js';
 import { DECAY_MS, EndpointLoad, FAILURE_PENALTY_MS } from '../src/balancing/endpoint-load.ts';
 import { chooseOfTwo, FORCE_PICK_AFTER_MS } from '../src/balancing/p2c.ts';
-import { init } from '../src/index.ts';
+import { init, type ServiceConfigInput } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
 import { startBookServer, type RunningServer } from './helpers/servers.ts';
 import { getBook, TELEMETRY_OFF } from './helpers/calls.ts';
@@ -135,7 +135,7 @@ async function replicas(t: { teardown(fn: () => unknown): void }, slowMs: () => 
   return { servers, target: `ipv4:${servers.map((server) => server.address).join(',')}` };
 }
 
-async function initBooks(target: string, load_balancing: string, t: { teardown(fn: () => unknown): void }) {
+async function initBooks(target: string, load_balancing: ServiceConfigInput['load_balancing'], t: { teardown(fn: () => unknown): void }) {
   const { clients, shutdown } = await init({
     config: { grpc_clients: { services: [{ name: 'book-service', address: target, load_balancing, connect: 'eager' }] } },
     clients: { 'book-service': BookService },
@@ -160,7 +160,7 @@ async function run(client: BookClient, servers: RunningServer[], total: number, 
   return { share: counts[0]! / total, counts };
 }
 
-async function slowShare(load_balancing: string, slowMs: number, total: number, concurrency: number, t: { teardown(fn: () => unknown): void }) {
+async function slowShare(load_balancing: ServiceConfigInput['load_balancing'], slowMs: number, total: number, concurrency: number, t: { teardown(fn: () => unknown): void }) {
   const { servers, target } = await replicas(t, () => slowMs);
   return run(await initBooks(target, load_balancing, t), servers, total, concurrency);
 }

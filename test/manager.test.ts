@@ -1,12 +1,12 @@
 import test from 'ava';
 import { connectivityState, Metadata, status as Status } from '@grpc/grpc-js';
-import { ConfigError, ConnectError, ConnectionManager, init, isCallFailure, loadConfig, UnknownServiceError, type ServiceConfig } from '../src/index.ts';
+import { ConfigError, ConnectError, ConnectionManager, init, isCallFailure, loadConfig, UnknownServiceError, type ServiceConfig, type ServiceConfigInput } from '../src/index.ts';
 import { captureLogger } from './helpers/logs.ts';
 import { BookService, OrderService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
 import { getBook, getBookError, streamBooks, TELEMETRY_OFF } from './helpers/calls.ts';
 
-function serviceConfig(fields: Record<string, unknown>): ServiceConfig {
+function serviceConfig(fields: Omit<ServiceConfigInput, 'name'>): ServiceConfig {
   return loadConfig({ grpc_clients: { services: [{ name: 'book-service', ...fields }] } }, { env: TELEMETRY_OFF }).services[0]!;
 }
 

@@ -112,7 +112,7 @@ function pacedCalls(client: Parameters<typeof steadyTraffic>[0], everyMs: number
 
 const WINDOW_MS = 4_000;
 
-for (const load_balancing of ['round_robin', 'least_request']) {
+for (const load_balancing of ['round_robin', 'least_request'] as const) {
   // Serial: the CPU measured is the whole process's, so no other test may run meanwhile.
   test.serial(`${load_balancing}, one of two replicas refusing connections: DNS is asked once per min_resolve_interval, the client stays calm, calls succeed`, async (t) => {
     const dns = await startDnsServer();

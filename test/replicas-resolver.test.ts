@@ -5,7 +5,7 @@ import { experimental } from '@grpc/grpc-js';
 import { MIN_RESOLVE_INTERVAL_OPTION, PeriodicDnsResolver, RESOLVE_INTERVAL_OPTION, type Scheduler } from '../src/channels/resolver-dns.ts';
 import { parseTarget } from '../src/channels/target.ts';
 import { channelOptions } from '../src/channels/options.ts';
-import { ConfigError, loadConfig } from '../src/index.ts';
+import { ConfigError, loadConfig, type ServiceConfigInput } from '../src/index.ts';
 import { startDnsServer, type TestDnsServer } from './helpers/dns-server.ts';
 
 /** A clock that moves only when a timer is fired or the test advances it, and timers that fire only when told. */
@@ -341,8 +341,8 @@ test('dns targets with a host name go to the SDK resolver; IP literals and other
 });
 
 test('resolve_interval is 30s unless set, 0 or at least 100ms, and reaches the resolver as a channel option', (t) => {
-  const load = (fields: Record<string, unknown> = {}) => loadConfig({ grpc_clients: { services: [{ name: 'books', address: 'books.test:7000', ...fields }] } }, { env: {} }).services[0]!;
-  const problems = (fields: Record<string, unknown>) => (t.throws(() => load(fields), { instanceOf: ConfigError }) as ConfigError).problems.map((problem) => `${problem.path}: ${problem.reason}`);
+  const load = (fields: Partial<ServiceConfigInput> = {}) => loadConfig({ grpc_clients: { services: [{ name: 'books', address: 'books.test:7000', ...fields }] } }, { env: {} }).services[0]!;
+  const problems = (fields: Partial<ServiceConfigInput>) => (t.throws(() => load(fields), { instanceOf: ConfigError }) as ConfigError).problems.map((problem) => `${problem.path}: ${problem.reason}`);
   t.is(load().resolve_interval, 30_000);
   t.is(load({ resolve_interval: 0 }).resolve_interval, 0);
   t.is(channelOptions(load({ resolve_interval: '250ms', min_resolve_interval: '250ms' }))[RESOLVE_INTERVAL_OPTION], 250);
@@ -350,8 +350,8 @@ test('resolve_interval is 30s unless set, 0 or at least 100ms, and reaches the r
 });
 
 test('min_resolve_interval is 5s unless set, at least 100ms, not above resolve_interval, and reaches the resolver as a channel option', (t) => {
-  const load = (fields: Record<string, unknown> = {}) => loadConfig({ grpc_clients: { services: [{ name: 'books', address: 'books.test:7000', ...fields }] } }, { env: {} }).services[0]!;
-  const problems = (fields: Record<string, unknown>) => (t.throws(() => load(fields), { instanceOf: ConfigError }) as ConfigError).problems.map((problem) => `${problem.path}: ${problem.reason}`);
+  const load = (fields: Partial<ServiceConfigInput> = {}) => loadConfig({ grpc_clients: { services: [{ name: 'books', address: 'books.test:7000', ...fields }] } }, { env: {} }).services[0]!;
+  const problems = (fields: Partial<ServiceConfigInput>) => (t.throws(() => load(fields), { instanceOf: ConfigError }) as ConfigError).problems.map((problem) => `${problem.path}: ${problem.reason}`);
   t.is(load().min_resolve_interval, 5_000);
   t.is(channelOptions(load({ min_resolve_interval: '2s' }))[MIN_RESOLVE_INTERVAL_OPTION], 2_000);
   t.is(load({ resolve_interval: 0, min_resolve_interval: '1m' }).min_resolve_interval, 60_000, 'no periodic lookups: nothing to compare');

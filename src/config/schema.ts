@@ -1,5 +1,7 @@
 // The config schema: every field, its default and why, and the environment variable that overrides it.
-// This file is the single home of defaults; the config reference (docs/config.md) is written from it.
+// This file is the single home of defaults; the config reference (docs/config.md) is written from it, and so
+// are the inline config's TypeScript type (input.ts) and the compiled check of services[] entries.
+import { defineSchema } from './schema-shape.ts';
 import { telemetrySchema } from './telemetry-schema.ts';
 
 /** Env var prefix of one service's fields: book-service → GRPC_CLIENTS_BOOK_SERVICE_. */
@@ -7,39 +9,25 @@ export function serviceEnvPrefix(serviceName: string): string {
   return `GRPC_CLIENTS_${serviceName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
 }
 
-/** A field of a schema: what convict reads (doc, format, default, env). */
-export interface SchemaLeaf {
-  doc: string;
-  default: unknown;
-  format: unknown;
-  env?: string;
-}
-
-/** Every field of a schema (or of one of its sections) with its dotted path, in declaration order. */
-export function schemaLeaves(node: object, path = ''): Array<[string, SchemaLeaf]> {
-  return Object.entries(node).flatMap(([key, value]) => {
-    const fieldPath = path ? `${path}.${key}` : key;
-    return 'doc' in value ? [[fieldPath, value as SchemaLeaf] as [string, SchemaLeaf]] : schemaLeaves(value as object, fieldPath);
-  });
-}
-
-/** The convict schema of one `grpc_clients.services[]` entry, with env names bound to that service. */
+/**
+ * The convict schema of one `grpc_clients.services[]` entry, with env names bound to that service; with
+ * envPrefix "" (serviceFields) they are the part after each service's prefix.
+ */
 export function serviceSchema(envPrefix: string) {
   const env = (path: string) => envPrefix + path.toUpperCase().replace(/\./g, '_');
-  return {
+  return defineSchema({
     name: {
       doc: 'Logical name of the backend; the key for typed clients, logs and the grpcclient.service metric attribute.',
-      format: (value: unknown) => {
-        if (typeof value !== 'string' || value === '') throw new Error('is required: letters, digits, ".", "_" or "-"');
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new Error('must be letters, digits, ".", "_" or "-", starting with a letter or digit');
-      },
+      format: 'service-name',
       default: '',
+      required: true,
     },
     address: {
       doc: 'host:port or a gRPC target URI (dns:///host:port, dns://dns-server/host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path, xds:///name).',
       format: String,
       default: '',
       env: env('address'),
+      required: true,
     },
     timeout: {
       doc: 'How long `connect: eager` (and connect()) waits for the channel to become READY.',
@@ -137,13 +125,13 @@ export function serviceSchema(envPrefix: string) {
         minimum_hosts: {
           // A50 says 5; 3 is the usual replica count, and with max_ejection_percent one of three can go.
           doc: 'Ejection runs only while at least this many addresses had request_volume calls in the interval (A50 default 5, ours 3: the usual replica count).',
-          format: 'nat',
+          format: 'count',
           default: 3,
           env: env('outlier_detection.failure_percentage.minimum_hosts'),
         },
         request_volume: {
           doc: 'An address with fewer calls than this in an interval is neither judged nor counted (A50 default 50).',
-          format: 'nat',
+          format: 'count',
           default: 50,
           env: env('outlier_detection.failure_percentage.request_volume'),
         },
@@ -226,9 +214,7 @@ export function serviceSchema(envPrefix: string) {
     hedging: {
       max_attempts: {
         doc: 'Copies of a call sent, the first included (A6 hedgingPolicy.maxAttempts, 2-5); 0 disables hedging. Only for idempotent methods: every copy may run on the server. A hedged method is not retried.',
-        format: (value: unknown) => {
-          if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value === 1 || value > 5) throw new Error('must be 0 (off) or an integer from 2 to 5');
-        },
+        format: 'hedge-attempts',
         default: 0,
         env: env('hedging.max_attempts'),
       },
@@ -311,11 +297,14 @@ export function serviceSchema(envPrefix: string) {
         env: env('health_check.service'),
       },
     },
-  };
+  });
 }
 
+/** The service schema read once for every entry: env names relative to the entry's prefix (serviceEnvPrefix). */
+export const serviceFields = serviceSchema('');
+
 /** The schema of the `grpc_clients` section outside the services list. */
-export const globalSchema = {
+export const globalSchema = defineSchema({
   grpc_clients: {
     services: {
       doc: 'The backends this process calls; each entry is validated against the service schema.',
@@ -330,4 +319,4 @@ export const globalSchema = {
     },
     telemetry: telemetrySchema,
   },
-};
+});

@@ -2,7 +2,7 @@
 // span's context so it carries the trace and span ids. The line is built only when its level is enabled.
 import { context, type Context } from '@opentelemetry/api';
 import { status as Status } from '@grpc/grpc-js';
-import type { Logger } from 'winston';
+import type { SdkLogger } from './logger.ts';
 import { statusName } from './status-names.ts';
 
 /** Server-side or transport trouble an operator should look at. */
@@ -49,7 +49,7 @@ export interface CallLogFields {
   metadata: () => Record<string, string>;
 }
 
-export function logCall(logger: Logger, callContext: Context, call: CallLogFields): void {
+export function logCall(logger: SdkLogger, callContext: Context, call: CallLogFields): void {
   const level = logLevelFor(call.code, call.refusedByShutdown);
   if (!logger.isLevelEnabled(level)) return;
   const fields: Record<string, unknown> = {

@@ -4,11 +4,11 @@
 // costs its propagation header and a few additions.
 import { context, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
 import { status as Status, type Metadata } from '@grpc/grpc-js';
-import type { Logger } from 'winston';
 import type { Attempt, CallStatus } from '../call/client-call.ts';
 import type { TelemetryConfig } from '../config/types.ts';
 import * as attr from './attributes.ts';
 import { logCall } from './call-log.ts';
+import type { SdkLogger } from './logger.ts';
 import type { CallMetricsRecorder, MethodSeries } from './call-metrics.ts';
 import { finishCallSpan, messageEvent, recordAttemptSpans, requestMetadataAttributes, startCallSpan, type CallSpan } from './call-span.ts';
 import { injectTraceContext } from './propagation.ts';
@@ -47,7 +47,7 @@ export interface CallTelemetryOptions {
   port: number | undefined;
   tracer: Tracer;
   metrics: CallMetricsRecorder;
-  logger: Logger;
+  logger: SdkLogger;
   config: TelemetryConfig;
   /** "pkg.Svc/Method" → grpc.method value: itself when registered, else "other" (bounded cardinality). */
   metricMethod: (method: string) => string;

@@ -10,14 +10,14 @@ import { AggregatingRecorder, InstrumentRecorder } from './call-metrics.ts';
 import { CallTelemetry } from './call-telemetry.ts';
 import { countConnectionEvents, observeChannels } from './channel-metrics.ts';
 import { createClientInstruments } from './instruments.ts';
-import { createSdkLogger } from './logger.ts';
+import { deferredSdkLogger, type SdkLogger } from './logger.ts';
 import { callMetricsProducer } from './metric-producer.ts';
 import { registeredMethodNamer } from './method-names.ts';
 import { resourceServiceName } from './exporters.ts';
 import { startOpenTelemetry, type OpenTelemetryHandle } from './sdk.ts';
 
 export interface Telemetry {
-  readonly logger: Logger;
+  readonly logger: SdkLogger;
   readonly otel: OpenTelemetryHandle;
   /** The telemetry of one service's calls. */
   forService(service: RegisteredService): CallTelemetry;
@@ -36,7 +36,7 @@ export interface TelemetryOptions {
 
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
   const serviceName = resourceServiceName(config, options.env, options.service);
-  const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
+  const logger: SdkLogger = options.logger ?? deferredSdkLogger(config.logs, serviceName ? { serviceName } : {});
   const warn = (message: string) => logger.warn(message);
   const otel = await startOpenTelemetry(config, {
     env: options.env,
