@@ -8,9 +8,15 @@
 // waiting for the next retry, or for a hedge a pushback delayed) → COMMITTED (one attempt's response is
 // the call's) → DONE. Attempts are kept in a list, each with its own sizes, times, peer and status, never as
 // "the current attempt": hedged attempts overlap (gRFC A6 hedgingPolicy).
+//
+// Transparent retries (A6: a stream refused before the server's application saw it) are grpc-js's, made
+// inside one attempt: grpc-js does them right on every version, where the engine could only guess them
+// from error text. They change no state and cost no attempt or throttle token; the SDK's picker reports
+// them (balancing/attempt-streams.ts), and the refused stream is kept for telemetry as an attempt of its own.
 import { Metadata, status as Status, type CallCredentials, type Channel, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
 import { readPushback, type Pushback } from '../retry/pushback.ts';
 import type { CallTelemetry, CallTrace } from '../telemetry/call-telemetry.ts';
+import { observeStreams, type StreamObserver } from '../balancing/attempt-streams.ts';
 import { registerRouting, ROUTING_HEADER, type AttemptRouting } from '../balancing/distinct-hedges.ts';
 import type { CallPolicy } from '../retry/policy.ts';
 import type { CallScheduler } from './scheduler.ts';
@@ -47,9 +53,12 @@ export interface Attempt {
   /** 1-based, in start order. */
   readonly number: number;
   readonly wire: WireCall;
-  /** clock.now() at start and at status, and the wall-clock start for a span written afterwards. */
-  readonly startedAt: number;
-  readonly startedAtEpochMs: number;
+  /**
+   * clock.now() at start and at status, and the wall-clock start for a span written afterwards. After a
+   * transparent retry, the start of the stream that retried.
+   */
+  startedAt: number;
+  startedAtEpochMs: number;
   endedAt?: number;
   status?: StatusObject;
   /** "ip:port" of the server that answered, read when the attempt ends. */
@@ -61,6 +70,68 @@ export interface Attempt {
   /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
   routing?: AttemptRouting;
   forgetRouting?: () => void;
+  /** Its stream is grpc-js's transparent retry of a refused one (gRFC A72 transparent-retry). */
+  transparentRetry?: boolean;
+}
+
+/** A stream of an attempt that the server refused and grpc-js retried transparently: an attempt for telemetry only. */
+export interface RefusedStream {
+  /** The number of the attempt it belonged to (its retry carries the same grpc-previous-rpc-attempts). */
+  readonly number: number;
+  readonly startedAt: number;
+  readonly startedAtEpochMs: number;
+  readonly endedAt: number;
+  readonly status: { code: Status; details: string };
+  readonly peer: string;
+  readonly sentBytes: number;
+  readonly rcvdBytes: number;
+  readonly transparentRetry: boolean;
+}
+
+/**
+ * grpc-js retries a stream transparently only after the server refused it (REFUSED_STREAM, or a GOAWAY
+ * that left it out), which grpc-js reports as UNAVAILABLE.
+ */
+const REFUSED: RefusedStream['status'] = { code: Status.UNAVAILABLE, details: 'Stream refused by server, retried transparently' };
+
+/** An attempt as the engine keeps it; also the observer of its streams that the picker reports to. */
+class EngineAttempt implements Attempt, StreamObserver {
+  readonly number: number;
+  readonly wire: WireCall;
+  startedAt: number;
+  startedAtEpochMs: number;
+  endedAt?: number;
+  status?: StatusObject;
+  peer?: string;
+  sentBytes = 0;
+  rcvdBytes = 0;
+  superseded?: boolean;
+  routing?: AttemptRouting;
+  forgetRouting?: () => void;
+  transparentRetry?: boolean;
+  private readonly call: ClientCall;
+  /** Where the attempt's current stream went, once grpc-js started one. */
+  private streamAddress: string | undefined;
+
+  constructor(call: ClientCall, number: number, wire: WireCall, startedAt: number, startedAtEpochMs: number) {
+    this.call = call;
+    this.number = number;
+    this.wire = wire;
+    this.startedAt = startedAt;
+    this.startedAtEpochMs = startedAtEpochMs;
+  }
+
+  /** A pick after a stream started belongs to a new stream: grpc-js only starts one to retry a refused one. */
+  picked(): void {
+    if (this.streamAddress === undefined || this.status) return;
+    const address = this.streamAddress;
+    this.streamAddress = undefined;
+    this.call.streamRefused(this, address);
+  }
+
+  streamStarted(address: string): void {
+    this.streamAddress = address;
+  }
 }
 
 export interface ClientCallOptions {
@@ -102,6 +173,8 @@ export class ClientCall {
   /** Attempts still on the wire. */
   private readonly live: Attempt[] = [];
   private committed: Attempt | undefined;
+  /** Streams grpc-js retried transparently, if any. */
+  refusedStreams: RefusedStream[] | undefined;
   /** Requests kept for replay until the call commits; only unary-request methods are ever replayed. */
   private readonly sent: Buffer[] = [];
   private halfClosed = false;
@@ -222,14 +295,17 @@ export class ClientCall {
       return;
     }
     if (this.options.credentials) wire.setCredentials(this.options.credentials);
-    const attempt: Attempt = { number, wire, startedAt: this.clock.now(), startedAtEpochMs: this.clock.wallNow(), sentBytes: 0, rcvdBytes: 0 };
+    const attempt = new EngineAttempt(this, number, wire, this.clock.now(), this.clock.wallNow());
     this.attempts.push(attempt);
     this.live.push(attempt);
 
     // Every attempt gets its own copy (attempts may overlap, and grpc-js reads it after start()), except a
     // first attempt whose metadata was made for this call: the copy is skipped on nearly every call.
-    const metadata = number === 1 && this.options.ownsMetadata ? this.metadata : this.metadata.clone();
+    const owned = number === 1 && this.options.ownsMetadata === true;
+    const metadata = owned ? this.metadata : this.metadata.clone();
     if (this.service.waitForReady && metadata.getOptions().waitForReady === undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: true });
+    // Only telemetry needs to see transparent retries; other calls carry no mark.
+    if (this.service.observesStreams) observeStreams(metadata, attempt, owned);
     if (number > 1) metadata.set(PREVIOUS_ATTEMPTS_HEADER, String(number - 1));
     // A6: a hedge should reach a backend the call has not tried yet: the SDK's picker reads and writes this.
     if (this.policy.kind === 'hedging' && this.service.distinctHedges) {
@@ -260,6 +336,31 @@ export class ClientCall {
     const used = new Set<string>();
     for (const attempt of this.attempts) if (attempt.routing?.picked) used.add(attempt.routing.picked);
     return used;
+  }
+
+  /**
+   * grpc-js retries a refused stream of `attempt` transparently (gRFC A6): the refused stream is kept as
+   * an attempt of its own for telemetry, and the attempt goes on as its retry. Called by the attempt.
+   */
+  streamRefused(attempt: Attempt, address: string): void {
+    if (this.state === 'DONE') return;
+    const now = this.clock.now();
+    const refused: RefusedStream = {
+      number: attempt.number,
+      startedAt: attempt.startedAt,
+      startedAtEpochMs: attempt.startedAtEpochMs,
+      endedAt: now,
+      status: REFUSED,
+      peer: address,
+      sentBytes: attempt.sentBytes,
+      rcvdBytes: 0,
+      transparentRetry: attempt.transparentRetry === true,
+    };
+    (this.refusedStreams ??= []).push(refused);
+    attempt.startedAt = now;
+    attempt.startedAtEpochMs = this.clock.wallNow();
+    attempt.transparentRetry = true;
+    if (this.telemetry) this.telemetry.streamRefused(this.trace, refused);
   }
 
   private onHeaders(attempt: Attempt, headers: Metadata): void {

@@ -31,6 +31,8 @@ export class ServiceCalls {
   readonly waitForReady: boolean;
   /** Hedges are steered to unused addresses by the SDK's own picker, which xDS channels do not have. */
   readonly distinctHedges: boolean;
+  /** Attempts are marked for that picker to report their streams (transparent retries) to telemetry. */
+  readonly observesStreams: boolean;
   readonly channel: () => Channel;
   private readonly inFlight: InFlightCalls;
   private readonly defaultDeadlineMs: number;
@@ -50,6 +52,7 @@ export class ServiceCalls {
     this.throttle = new RetryThrottle(config.retry);
     this.waitForReady = config.wait_for_ready;
     this.distinctHedges = !options.target.startsWith('xds:');
+    this.observesStreams = this.distinctHedges && options.telemetry !== undefined;
     this.defaultDeadlineMs = config.deadline;
     this.budgetMs = config.retry.timeout;
     this.policyOf = callPolicies(config, () => this.scheduler.random());
