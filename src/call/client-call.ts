@@ -6,8 +6,10 @@
 //
 // States: IDLE → ATTEMPTING (one or more attempts on the wire, none committed) ⇄ BACKOFF (none on the wire:
 // waiting for the next retry, or for a hedge a pushback delayed) → COMMITTED (one attempt's response is
-// the call's) → DONE. Attempts are kept in a list, each with its own sizes, times, peer and status, never as
-// "the current attempt": hedged attempts overlap (gRFC A6 hedgingPolicy).
+// the call's, or a request did not fit the replay buffer) → DONE. Attempts are kept in a list, each with
+// its own sizes, times, peer and status, never as "the current attempt": hedged attempts overlap (gRFC A6
+// hedgingPolicy). Requests are kept for replay (within ReplayBudget) until the call commits; a request
+// stream's attempts each take them one write at a time (outbox), as grpc-js's calls require.
 //
 // Transparent retries (A6: a stream refused before the server's application saw it) are grpc-js's, made
 // inside one attempt: grpc-js does them right on every version, where the engine could only guess them
@@ -94,6 +96,12 @@ export interface RefusedStream {
  */
 const REFUSED: RefusedStream['status'] = { code: Status.UNAVAILABLE, details: 'Stream refused by server, retried transparently' };
 
+/** A request waiting to be written to one attempt, with the caller's callback if the caller waits for this write. */
+interface QueuedWrite {
+  readonly bytes: Buffer;
+  readonly callback: (() => void) | undefined;
+}
+
 /** An attempt as the engine keeps it; also the observer of its streams that the picker reports to. */
 class EngineAttempt implements Attempt, StreamObserver {
   readonly number: number;
@@ -109,6 +117,13 @@ class EngineAttempt implements Attempt, StreamObserver {
   routing?: AttemptRouting;
   forgetRouting?: () => void;
   transparentRetry?: boolean;
+  /**
+   * Retried and hedged request streams: requests waiting for the attempt's write in flight, which grpc-js
+   * must see finish before the next (its calls hold one pending write), and whether it half-closed.
+   */
+  outbox: QueuedWrite[] | undefined;
+  inFlight: QueuedWrite | undefined;
+  halfCloseSent = false;
   private readonly call: ClientCall;
   /** Where the attempt's current stream went, once grpc-js started one. */
   private streamAddress: string | undefined;
@@ -171,12 +186,21 @@ export class ClientCall {
   private startedAt = 0;
   readonly attempts: Attempt[] = [];
   /** Attempts still on the wire. */
-  private readonly live: Attempt[] = [];
-  private committed: Attempt | undefined;
+  private readonly live: EngineAttempt[] = [];
+  private committed: EngineAttempt | undefined;
+  /** Requests go through each attempt's outbox: a request stream that may have several attempts. */
+  private readonly queuedWrites: boolean;
   /** Streams grpc-js retried transparently, if any. */
   refusedStreams: RefusedStream[] | undefined;
-  /** Requests kept for replay until the call commits; only unary-request methods are ever replayed. */
+  /** Requests kept for replay until the call commits (calls with a policy only), and the bytes reserved for them. */
   private readonly sent: Buffer[] = [];
+  private reserved = 0;
+  /**
+   * A request did not fit the replay buffer while no attempt was on the wire: the next attempt carries
+   * it, is committed as it starts, and then lets the writers waiting here go on.
+   */
+  private commitNextAttempt = false;
+  private heldWrites: (() => void)[] | undefined;
   private halfClosed = false;
   private readsWanted = 0;
   /** The backoff timer (retry) or the next-hedge timer (hedging); one at a time. */
@@ -195,7 +219,8 @@ export class ClientCall {
     this.options = options;
     this.clock = service.scheduler;
     this.telemetry = service.telemetry;
-    this.policy = service.policyFor(this.methodName, method.requestStream);
+    this.policy = service.policyFor(this.methodName);
+    this.queuedWrites = method.requestStream && this.policy.kind !== 'none';
   }
 
   // ---- The grpc-js call interface: what a front door calls ------------------------------------------
@@ -224,8 +249,21 @@ export class ClientCall {
       return this.cancelWithStatus(Status.INTERNAL, `Request message serialization failure: ${(error as Error).message}`);
     }
     if (this.telemetry) this.telemetry.messageSent(this.trace, bytes.length);
-    if (this.state === 'COMMITTED') return this.committed!.wire.sendMessageWithContext(context, bytes);
-    if (this.mayReplay()) this.sent.push(bytes);
+    if (this.state === 'DONE') return context.callback?.();
+    // Until it commits, a call with a policy keeps its requests for the attempts it may start (A6).
+    const replaying = this.state !== 'COMMITTED' && this.policy.kind !== 'none';
+    const kept = replaying && this.keepForReplay(bytes);
+    if (replaying && !kept) {
+      if (this.live.length === 0) return this.holdForNextAttempt(bytes, context);
+      // A6: a request that does not fit the replay buffer commits the call to an attempt on the wire.
+      // They all carry the same requests; the oldest has sent the most of them.
+      this.commit(this.live[0]!);
+    }
+    if (this.queuedWrites) return this.queueWrite(bytes, kept, context);
+    if (this.state === 'COMMITTED') {
+      this.committed!.sentBytes += bytes.length;
+      return this.committed!.wire.sendMessageWithContext(context, bytes);
+    }
     for (const attempt of this.live) {
       attempt.sentBytes += bytes.length;
       attempt.wire.sendMessageWithContext(context, bytes);
@@ -240,7 +278,10 @@ export class ClientCall {
 
   halfClose(): void {
     this.halfClosed = true;
-    for (const attempt of this.live) attempt.wire.halfClose();
+    for (const attempt of this.live) {
+      if (this.queuedWrites) this.halfCloseWhenWritten(attempt);
+      else attempt.wire.halfClose();
+    }
   }
 
   /** Asks for the next response message (streams); a unary call reads its one message by itself. */
@@ -322,13 +363,25 @@ export class ClientCall {
       onReceiveMessage: (bytes: Buffer) => this.onMessage(attempt, bytes),
       onReceiveStatus: (status) => this.onAttemptStatus(attempt, status),
     });
-    for (const bytes of this.sent) {
-      attempt.sentBytes += bytes.length;
-      wire.sendMessageWithContext({}, bytes);
+    if (this.queuedWrites) {
+      // All of them queued before the first is written, or the half-close would go out after that one.
+      attempt.outbox = this.sent.map((bytes) => ({ bytes, callback: undefined }));
+      this.writeNext(attempt);
+      this.halfCloseWhenWritten(attempt);
+    } else {
+      // At most one request (unary and server-streaming methods): written at once, as grpc-js allows.
+      for (const bytes of this.sent) {
+        attempt.sentBytes += bytes.length;
+        wire.sendMessageWithContext({}, bytes);
+      }
+      if (this.halfClosed) wire.halfClose();
     }
-    if (this.halfClosed) wire.halfClose();
     // Every attempt reads its first message (it may commit the call); later reads follow the caller.
     wire.startRead();
+    if (this.commitNextAttempt) {
+      this.commit(attempt);
+      this.releaseHeldWrites();
+    }
   }
 
   /** Where the earlier attempts of a hedged call went, as the picker recorded it. */
@@ -363,12 +416,12 @@ export class ClientCall {
     if (this.telemetry) this.telemetry.streamRefused(this.trace, refused);
   }
 
-  private onHeaders(attempt: Attempt, headers: Metadata): void {
+  private onHeaders(attempt: EngineAttempt, headers: Metadata): void {
     if (!this.commit(attempt)) return;
     this.listener.onReceiveMetadata?.(headers);
   }
 
-  private onMessage(attempt: Attempt, bytes: Buffer): void {
+  private onMessage(attempt: EngineAttempt, bytes: Buffer): void {
     attempt.rcvdBytes += bytes.length;
     if (!this.commit(attempt)) return;
     let message: unknown;
@@ -386,12 +439,12 @@ export class ClientCall {
    * The first attempt to get response headers or a message becomes the call's (gRFC A6: committed, never
    * retried again); the other attempts are cancelled. Returns false for an attempt that lost.
    */
-  private commit(attempt: Attempt): boolean {
+  private commit(attempt: EngineAttempt): boolean {
     if (this.committed) return this.committed === attempt;
     if (this.state === 'DONE') return false;
     this.committed = attempt;
     this.state = 'COMMITTED';
-    this.sent.length = 0;
+    this.releaseReplay();
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (const other of [...this.live]) {
@@ -404,9 +457,10 @@ export class ClientCall {
     return true;
   }
 
-  private onAttemptStatus(attempt: Attempt, status: StatusObject): void {
+  private onAttemptStatus(attempt: EngineAttempt, status: StatusObject): void {
     attempt.endedAt = this.clock.now();
     attempt.status = status;
+    if (this.queuedWrites) this.dropWrites(attempt);
     attempt.peer = attempt.wire.getPeer();
     attempt.forgetRouting?.();
     const index = this.live.indexOf(attempt);
@@ -482,7 +536,7 @@ export class ClientCall {
   }
 
   private scheduleHedge(delay: number): void {
-    if (this.hedgingStopped || this.policy.kind !== 'hedging' || this.attempts.length >= this.policy.maxAttempts) return;
+    if (this.hedgingStopped || this.state === 'COMMITTED' || this.policy.kind !== 'hedging' || this.attempts.length >= this.policy.maxAttempts) return;
     const hedgingDelay = this.policy.delay;
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
@@ -504,14 +558,95 @@ export class ClientCall {
     this.scheduleHedge(hedgingDelay);
   }
 
-  private mayReplay(): boolean {
-    return this.policy.kind !== 'none';
+  // ---- The replay buffer ------------------------------------------------------------------------------
+
+  /** Keeps `bytes` for later attempts if the call's and the channel's replay budget have room. */
+  private keepForReplay(bytes: Buffer): boolean {
+    if (!this.service.replay.reserve(this.reserved, bytes.length)) return false;
+    this.reserved += bytes.length;
+    this.sent.push(bytes);
+    return true;
+  }
+
+  /** Between attempts, with no room left: the next attempt takes it (and is the last); the writer waits for that. */
+  private holdForNextAttempt(bytes: Buffer, context: WriteContext): void {
+    this.sent.push(bytes);
+    this.commitNextAttempt = true;
+    if (context.callback) (this.heldWrites ??= []).push(context.callback);
+  }
+
+  /** On commit and at the end: nothing will be replayed any more. */
+  private releaseReplay(): void {
+    this.sent.length = 0;
+    this.service.replay.release(this.reserved);
+    this.reserved = 0;
+  }
+
+  private releaseHeldWrites(): void {
+    const held = this.heldWrites;
+    this.heldWrites = undefined;
+    if (held) for (const written of held) written();
+  }
+
+  // ---- Request streams with a policy: one write at a time per attempt ----------------------------------
+
+  /**
+   * A kept request goes to every attempt on the wire, each writing it when it can, and the writer goes
+   * on at once (the replay budget bounds how far ahead it gets, as in grpc-js); a request not kept goes
+   * to the committed attempt alone, and the writer waits until that attempt has written it.
+   */
+  private queueWrite(bytes: Buffer, kept: boolean, context: WriteContext): void {
+    if (kept) {
+      for (const attempt of this.live) this.enqueue(attempt, bytes, undefined);
+      return context.callback?.();
+    }
+    this.enqueue(this.committed!, bytes, context.callback);
+  }
+
+  private enqueue(attempt: EngineAttempt, bytes: Buffer, callback: (() => void) | undefined): void {
+    (attempt.outbox ??= []).push({ bytes, callback });
+    this.writeNext(attempt);
+  }
+
+  private writeNext(attempt: EngineAttempt): void {
+    const outbox = attempt.outbox;
+    if (attempt.inFlight || attempt.status || !outbox || outbox.length === 0) return;
+    const write = outbox.shift()!;
+    attempt.inFlight = write;
+    attempt.sentBytes += write.bytes.length;
+    attempt.wire.sendMessageWithContext({ callback: () => this.onWritten(attempt, write) }, write.bytes);
+    // A half-close may follow the last write at once: grpc-js keeps it until that write is through.
+    this.halfCloseWhenWritten(attempt);
+  }
+
+  private onWritten(attempt: EngineAttempt, write: QueuedWrite): void {
+    if (attempt.inFlight !== write) return;
+    attempt.inFlight = undefined;
+    write.callback?.();
+    this.writeNext(attempt);
+  }
+
+  private halfCloseWhenWritten(attempt: EngineAttempt): void {
+    if (!this.halfClosed || attempt.halfCloseSent || attempt.status || (attempt.outbox !== undefined && attempt.outbox.length > 0)) return;
+    attempt.halfCloseSent = true;
+    attempt.wire.halfClose();
+  }
+
+  /** An attempt ended with writes pending: writers waiting for them go on (the call's status tells them the rest). */
+  private dropWrites(attempt: EngineAttempt): void {
+    const pending = attempt.inFlight;
+    const outbox = attempt.outbox;
+    attempt.inFlight = undefined;
+    attempt.outbox = undefined;
+    pending?.callback?.();
+    if (outbox) for (const write of outbox) write.callback?.();
   }
 
   private finish(status: StatusObject): void {
     if (this.state === 'DONE') return;
     this.state = 'DONE';
-    this.sent.length = 0;
+    this.releaseReplay();
+    this.releaseHeldWrites();
     this.clock.clearTimeout(this.timer);
     for (const attempt of [...this.live]) {
       attempt.superseded = true;
