@@ -9,7 +9,7 @@
 // the call's, or a request did not fit the replay buffer) → DONE. Attempts are kept in a list, each with
 // its own sizes, times, peer and status, never as "the current attempt": hedged attempts overlap (gRFC A6
 // hedgingPolicy). Requests are kept for replay (within ReplayBudget) until the call commits; a request
-// stream's attempts each take them one write at a time (outbox), as grpc-js's calls require.
+// stream's attempts each take them one write at a time (attempt.ts), as grpc-js's calls require.
 //
 // Transparent retries (A6: a stream refused before the server's application saw it) are grpc-js's, made
 // inside one attempt: grpc-js does them right on every version, where the engine could only guess them
@@ -18,14 +18,13 @@
 import { Metadata, status as Status, type CallCredentials, type Channel, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
 import { readPushback, type Pushback } from '../retry/pushback.ts';
 import type { CallTelemetry, CallTrace } from '../telemetry/call-telemetry.ts';
-import { observeStreams, type StreamObserver } from '../balancing/attempt-streams.ts';
+import { observeStreams } from '../balancing/attempt-streams.ts';
 import { registerRouting, ROUTING_HEADER, type AttemptRouting } from '../balancing/distinct-hedges.ts';
 import type { CallPolicy } from '../retry/policy.ts';
+import { EngineAttempt, REFUSED, type Attempt, type RefusalListener, type RefusedStream, type WireCall } from './attempt.ts';
 import type { CallScheduler } from './scheduler.ts';
 import type { ServiceCalls } from './service-calls.ts';
 
-/** What grpc-js's Channel.createCall returns: one attempt on the wire. */
-type WireCall = ReturnType<Channel['createCall']>;
 type WriteContext = { callback?: (error?: Error | null) => void; flags?: number };
 type ParentCall = Parameters<Channel['createCall']>[3];
 
@@ -50,105 +49,6 @@ export interface CallStatus extends StatusObject {
   attempts: number;
 }
 
-/** One attempt: a grpc-js call and what happened to it. */
-export interface Attempt {
-  /** 1-based, in start order. */
-  readonly number: number;
-  readonly wire: WireCall;
-  /**
-   * clock.now() at start and at status, and the wall-clock start for a span written afterwards. After a
-   * transparent retry, the start of the stream that retried.
-   */
-  startedAt: number;
-  startedAtEpochMs: number;
-  endedAt?: number;
-  status?: StatusObject;
-  /** "ip:port" of the server that answered, read when the attempt ends. */
-  peer?: string;
-  sentBytes: number;
-  rcvdBytes: number;
-  /** Cancelled by the call itself because another attempt's answer was the call's (a lost hedge). */
-  superseded?: boolean;
-  /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
-  routing?: AttemptRouting;
-  forgetRouting?: () => void;
-  /** Its stream is grpc-js's transparent retry of a refused one (gRFC A72 transparent-retry). */
-  transparentRetry?: boolean;
-}
-
-/** A stream of an attempt that the server refused and grpc-js retried transparently: an attempt for telemetry only. */
-export interface RefusedStream {
-  /** The number of the attempt it belonged to (its retry carries the same grpc-previous-rpc-attempts). */
-  readonly number: number;
-  readonly startedAt: number;
-  readonly startedAtEpochMs: number;
-  readonly endedAt: number;
-  readonly status: { code: Status; details: string };
-  readonly peer: string;
-  readonly sentBytes: number;
-  readonly rcvdBytes: number;
-  readonly transparentRetry: boolean;
-}
-
-/**
- * grpc-js retries a stream transparently only after the server refused it (REFUSED_STREAM, or a GOAWAY
- * that left it out), which grpc-js reports as UNAVAILABLE.
- */
-const REFUSED: RefusedStream['status'] = { code: Status.UNAVAILABLE, details: 'Stream refused by server, retried transparently' };
-
-/** A request waiting to be written to one attempt, with the caller's callback if the caller waits for this write. */
-interface QueuedWrite {
-  readonly bytes: Buffer;
-  readonly callback: (() => void) | undefined;
-}
-
-/** An attempt as the engine keeps it; also the observer of its streams that the picker reports to. */
-class EngineAttempt implements Attempt, StreamObserver {
-  readonly number: number;
-  readonly wire: WireCall;
-  startedAt: number;
-  startedAtEpochMs: number;
-  endedAt?: number;
-  status?: StatusObject;
-  peer?: string;
-  sentBytes = 0;
-  rcvdBytes = 0;
-  superseded?: boolean;
-  routing?: AttemptRouting;
-  forgetRouting?: () => void;
-  transparentRetry?: boolean;
-  /**
-   * Retried and hedged request streams: requests waiting for the attempt's write in flight, which grpc-js
-   * must see finish before the next (its calls hold one pending write), and whether it half-closed.
-   */
-  outbox: QueuedWrite[] | undefined;
-  inFlight: QueuedWrite | undefined;
-  halfCloseSent = false;
-  private readonly call: ClientCall;
-  /** Where the attempt's current stream went, once grpc-js started one. */
-  private streamAddress: string | undefined;
-
-  constructor(call: ClientCall, number: number, wire: WireCall, startedAt: number, startedAtEpochMs: number) {
-    this.call = call;
-    this.number = number;
-    this.wire = wire;
-    this.startedAt = startedAt;
-    this.startedAtEpochMs = startedAtEpochMs;
-  }
-
-  /** A pick after a stream started belongs to a new stream: grpc-js only starts one to retry a refused one. */
-  picked(): void {
-    if (this.streamAddress === undefined || this.status) return;
-    const address = this.streamAddress;
-    this.streamAddress = undefined;
-    this.call.streamRefused(this, address);
-  }
-
-  streamStarted(address: string): void {
-    this.streamAddress = address;
-  }
-}
-
 export interface ClientCallOptions {
   /** Epoch milliseconds or a Date; undefined: the service default. */
   deadline?: Date | number | undefined;
@@ -167,7 +67,7 @@ export interface ClientCallOptions {
 
 type State = 'IDLE' | 'ATTEMPTING' | 'BACKOFF' | 'COMMITTED' | 'DONE';
 
-export class ClientCall {
+export class ClientCall implements RefusalListener {
   private readonly service: ServiceCalls;
   private readonly method: CallMethod;
   /** Full method name without the leading slash. */
@@ -279,7 +179,7 @@ export class ClientCall {
   halfClose(): void {
     this.halfClosed = true;
     for (const attempt of this.live) {
-      if (this.queuedWrites) this.halfCloseWhenWritten(attempt);
+      if (this.queuedWrites) attempt.halfClose();
       else attempt.wire.halfClose();
     }
   }
@@ -364,10 +264,8 @@ export class ClientCall {
       onReceiveStatus: (status) => this.onAttemptStatus(attempt, status),
     });
     if (this.queuedWrites) {
-      // All of them queued before the first is written, or the half-close would go out after that one.
-      attempt.outbox = this.sent.map((bytes) => ({ bytes, callback: undefined }));
-      this.writeNext(attempt);
-      this.halfCloseWhenWritten(attempt);
+      attempt.replay(this.sent);
+      if (this.halfClosed) attempt.halfClose();
     } else {
       // At most one request (unary and server-streaming methods): written at once, as grpc-js allows.
       for (const bytes of this.sent) {
@@ -437,7 +335,8 @@ export class ClientCall {
 
   /**
    * The first attempt to get response headers or a message becomes the call's (gRFC A6: committed, never
-   * retried again); the other attempts are cancelled. Returns false for an attempt that lost.
+   * retried again), or the one on the wire when a request does not fit the replay buffer; the other
+   * attempts are cancelled. Returns false for an attempt that lost.
    */
   private commit(attempt: EngineAttempt): boolean {
     if (this.committed) return this.committed === attempt;
@@ -460,7 +359,7 @@ export class ClientCall {
   private onAttemptStatus(attempt: EngineAttempt, status: StatusObject): void {
     attempt.endedAt = this.clock.now();
     attempt.status = status;
-    if (this.queuedWrites) this.dropWrites(attempt);
+    if (this.queuedWrites) attempt.dropWrites();
     attempt.peer = attempt.wire.getPeer();
     attempt.forgetRouting?.();
     const index = this.live.indexOf(attempt);
@@ -588,58 +487,17 @@ export class ClientCall {
     if (held) for (const written of held) written();
   }
 
-  // ---- Request streams with a policy: one write at a time per attempt ----------------------------------
+  // ---- Request streams with a policy ------------------------------------------------------------------
 
   /**
-   * A kept request goes to every attempt on the wire, each writing it when it can, and the writer goes
-   * on at once (the replay budget bounds how far ahead it gets, as in grpc-js); a request not kept goes
-   * to the committed attempt alone, and the writer waits until that attempt has written it.
+   * A kept request goes to every attempt on the wire, each writing it when it can (attempt.ts), and the
+   * writer goes on at once (the replay budget bounds how far ahead it gets, as in grpc-js); a request not
+   * kept goes to the committed attempt alone, and the writer waits until that attempt has written it.
    */
   private queueWrite(bytes: Buffer, kept: boolean, context: WriteContext): void {
-    if (kept) {
-      for (const attempt of this.live) this.enqueue(attempt, bytes, undefined);
-      return context.callback?.();
-    }
-    this.enqueue(this.committed!, bytes, context.callback);
-  }
-
-  private enqueue(attempt: EngineAttempt, bytes: Buffer, callback: (() => void) | undefined): void {
-    (attempt.outbox ??= []).push({ bytes, callback });
-    this.writeNext(attempt);
-  }
-
-  private writeNext(attempt: EngineAttempt): void {
-    const outbox = attempt.outbox;
-    if (attempt.inFlight || attempt.status || !outbox || outbox.length === 0) return;
-    const write = outbox.shift()!;
-    attempt.inFlight = write;
-    attempt.sentBytes += write.bytes.length;
-    attempt.wire.sendMessageWithContext({ callback: () => this.onWritten(attempt, write) }, write.bytes);
-    // A half-close may follow the last write at once: grpc-js keeps it until that write is through.
-    this.halfCloseWhenWritten(attempt);
-  }
-
-  private onWritten(attempt: EngineAttempt, write: QueuedWrite): void {
-    if (attempt.inFlight !== write) return;
-    attempt.inFlight = undefined;
-    write.callback?.();
-    this.writeNext(attempt);
-  }
-
-  private halfCloseWhenWritten(attempt: EngineAttempt): void {
-    if (!this.halfClosed || attempt.halfCloseSent || attempt.status || (attempt.outbox !== undefined && attempt.outbox.length > 0)) return;
-    attempt.halfCloseSent = true;
-    attempt.wire.halfClose();
-  }
-
-  /** An attempt ended with writes pending: writers waiting for them go on (the call's status tells them the rest). */
-  private dropWrites(attempt: EngineAttempt): void {
-    const pending = attempt.inFlight;
-    const outbox = attempt.outbox;
-    attempt.inFlight = undefined;
-    attempt.outbox = undefined;
-    pending?.callback?.();
-    if (outbox) for (const write of outbox) write.callback?.();
+    if (!kept) return this.committed!.write(bytes, context.callback);
+    for (const attempt of this.live) attempt.write(bytes, undefined);
+    context.callback?.();
   }
 
   private finish(status: StatusObject): void {

@@ -5,7 +5,8 @@
 import { context, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
 import { status as Status, type Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
-import type { Attempt, CallStatus, RefusedStream } from '../call/client-call.ts';
+import type { Attempt, RefusedStream } from '../call/attempt.ts';
+import type { CallStatus } from '../call/client-call.ts';
 import type { TelemetryConfig } from '../config/types.ts';
 import * as attr from './attributes.ts';
 import { logCall } from './call-log.ts';
