@@ -311,7 +311,12 @@ export class ClientCall implements RefusalListener {
     attempt.startedAt = now;
     attempt.startedAtEpochMs = this.clock.wallNow();
     attempt.transparentRetry = true;
-    if (this.telemetry) this.telemetry.streamRefused(this.trace, refused);
+    if (!this.telemetry) return;
+    try {
+      this.telemetry.streamRefused(this.trace, refused);
+    } catch {
+      // This runs inside grpc-js's pick: a telemetry failure must not throw there (nothing would catch it).
+    }
   }
 
   private onHeaders(attempt: EngineAttempt, headers: Metadata): void {
