@@ -73,6 +73,14 @@ test('message sizes accept bytes and KB/KiB/MB/MiB, and reject what is not a siz
   t.deepEqual(problemsOf(service({ max_receive_message_size: '8 parsecs' })), ['grpc_clients.services[0].max_receive_message_size: "8 parsecs" is not a byte size such as 4194304, "512KiB" or "4MiB"']);
 });
 
+test("the replay buffer limits default to grpc-js's (256 KiB per call, 16 MiB per channel), take sizes and env overrides, and reject what is not a size", (t) => {
+  const defaults = loadConfig(service({}), { env: {} }).services[0]!.retry;
+  t.deepEqual([defaults.call_buffer_size, defaults.channel_buffer_size], [256 * 1024, 16 * 1_048_576]);
+  const set = loadConfig(service({ retry: { call_buffer_size: '1MiB' } }), { env: { GRPC_CLIENTS_BOOK_SERVICE_RETRY_CHANNEL_BUFFER_SIZE: '-1' } }).services[0]!.retry;
+  t.deepEqual([set.call_buffer_size, set.channel_buffer_size], [1_048_576, -1]);
+  t.deepEqual(problemsOf(service({ retry: { call_buffer_size: 'plenty' } })), ['grpc_clients.services[0].retry.call_buffer_size: "plenty" is not a byte size such as 4194304, "512KiB" or "4MiB"']);
+});
+
 test('target URIs are accepted as addresses', (t) => {
   for (const address of ['dns:///book.internal:443', 'ipv4:10.0.0.1:9002,10.0.0.2:9002', 'ipv6:[::1]:9002', 'unix:/run/book.sock', 'unix:///run/book.sock', '[::1]:9002']) {
     t.notThrows(() => loadConfig(service({ address }), { env: {} }), address);

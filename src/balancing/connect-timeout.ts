@@ -1,9 +1,11 @@
 // The SDK's top load-balancing policy: it wraps every service's policy and gives each connection attempt
 // connect_timeout to reach READY (grpc-js has no such limit, grpc-node #2785), then fails and abandons it.
-// Its picker is also where hedges are steered to addresses their call has not used (distinct-hedges.ts).
+// Its picker is also where hedges are steered to addresses their call has not used (distinct-hedges.ts),
+// and where the call engine learns of the streams grpc-js opens for an attempt (attempt-streams.ts).
 import { connectivityState as ConnectivityState, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { ConnectAttempt, CONNECT_ATTEMPT_OPTION } from './connect-attempt.ts';
 import { ConnectClock, type TimeoutObserver } from './connect-clock.ts';
+import { completePick, streamObserverOf } from './attempt-streams.ts';
 import { pickAvoidingUsed } from './distinct-hedges.ts';
 
 type SubchannelInterface = experimental.SubchannelInterface;
@@ -95,16 +97,21 @@ class ConnectTimeoutSubchannel extends BaseSubchannelWrapper implements TimeoutO
   }
 }
 
-/** Hands the channel the subchannel under our wrapper, steering hedges away from addresses their call used. */
+/**
+ * Hands the channel the subchannel under our wrapper, steering hedges away from addresses their call used
+ * and telling the call engine about the streams of its attempts (attempt-streams.ts).
+ */
 class UnwrappingPicker implements experimental.Picker {
   private readonly inner: experimental.Picker;
   constructor(inner: experimental.Picker) {
     this.inner = inner;
   }
   pick(args: experimental.PickArgs): experimental.PickResult {
+    const observer = streamObserverOf(args.metadata);
+    observer?.picked();
     const result = pickAvoidingUsed((pickArgs) => this.inner.pick(pickArgs), args, addressOf);
     if (result.pickResultType !== PickResultType.COMPLETE || !(result.subchannel instanceof ConnectTimeoutSubchannel)) return result;
-    return { ...result, subchannel: result.subchannel.unwrapped() };
+    return completePick(result, result.subchannel.unwrapped(), observer);
   }
 }
 

@@ -18,9 +18,11 @@ export function channelOptions(service: ServiceConfig): ChannelOptions {
   registerBalancingPolicies();
   const keepaliveTime = effectiveKeepaliveTime(service);
   const options: ChannelOptions = {
-    // Retries are done once, by our retry interceptor, so every attempt is observed; the native
-    // policy would retry underneath it, invisibly and a second time.
-    'grpc.enable_retries': 0,
+    // Retries and hedges are the call engine's (call/client-call.ts), so every attempt is observed and
+    // none is made twice: grpc-js makes one attempt per engine attempt, whatever service config a
+    // resolver brings (xDS routes carry retry policies). grpc-js's retries stay on for what only it can
+    // do: a transparent retry (gRFC A6) of a stream refused before the server's application saw it.
+    'grpc-node.retry_max_attempts_limit': 1,
     // Balancing, outlier ejection and the connect timeout (see balancing/service-config.ts).
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: loadBalancingConfig(service) }),
     'grpc.max_receive_message_length': service.max_receive_message_size,

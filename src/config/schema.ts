@@ -210,6 +210,21 @@ export function serviceSchema(envPrefix: string) {
         default: 0.1,
         env: env('retry.token_ratio'),
       },
+      call_buffer_size: {
+        // grpc-js's (and gRPC core's) grpc.per_rpc_retry_buffer_size: every unary request and most short
+        // request streams fit, while a bulk upload commits early instead of being held in memory.
+        doc: 'Bytes of requests one call keeps until it commits, so a retry or hedge can send them again (A6 retry buffer; grpc-js grpc.per_rpc_retry_buffer_size). A request that does not fit commits the call to the attempt it has: no more retries or hedges. Transparent retries keep to the limits of grpc-js itself. -1: no limit.',
+        format: 'byte-size',
+        default: 256 * 1024,
+        env: env('retry.call_buffer_size'),
+      },
+      channel_buffer_size: {
+        // grpc-js's grpc.retry_buffer_size: many concurrent streams cannot hold more than this between them.
+        doc: 'The same bound for all calls of the service together (grpc-js grpc.retry_buffer_size): a call whose request does not fit commits as above. -1: no limit.',
+        format: 'byte-size',
+        default: 16 * 1024 * 1024,
+        env: env('retry.channel_buffer_size'),
+      },
     },
     hedging: {
       max_attempts: {

@@ -11,6 +11,9 @@ export interface RetryConfig {
   exclude_methods: string[];
   max_tokens: number;
   token_ratio: number;
+  /** Bytes; -1 for no limit. */
+  call_buffer_size: number;
+  channel_buffer_size: number;
 }
 
 export interface HedgingConfig {

@@ -69,6 +69,8 @@ export interface AttemptRecord {
   readonly peer?: string;
   /** A lost hedge, cancelled because another attempt answered: not a failure. */
   readonly superseded?: boolean;
+  /** The stream was grpc-js's transparent retry of a refused one. */
+  readonly transparentRetry?: boolean;
 }
 
 /** Records the outcome on the call span (status ERROR for every non-OK code) and ends it. */
@@ -96,7 +98,7 @@ export function recordAttemptSpans(tracer: Tracer, callContext: Context, method:
           [attr.RPC_METHOD]: method,
           [attr.ATTEMPT_NUMBER]: attempt.number,
           [attr.PREVIOUS_RPC_ATTEMPTS]: attempt.number - 1,
-          [attr.TRANSPARENT_RETRY]: false,
+          [attr.TRANSPARENT_RETRY]: attempt.transparentRetry === true,
           [attr.HEDGE]: hedged,
           ...peerAttributes(attempt.peer),
         },

@@ -4,7 +4,8 @@
 // costs its propagation header and a few additions.
 import { context, trace, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
 import { status as Status, type Metadata } from '@grpc/grpc-js';
-import type { Attempt, CallStatus } from '../call/client-call.ts';
+import type { Attempt, RefusedStream } from '../call/attempt.ts';
+import type { CallStatus } from '../call/client-call.ts';
 import type { TelemetryConfig } from '../config/types.ts';
 import * as attr from './attributes.ts';
 import { logCall } from './call-log.ts';
@@ -37,6 +38,8 @@ interface EndedCall {
   readonly servedBy: Attempt | undefined;
   /** Refused before any attempt because shutdown() had started. */
   readonly refusedByShutdown: boolean;
+  /** Streams the server refused and grpc-js retried transparently. */
+  readonly refusedStreams: readonly RefusedStream[] | undefined;
 }
 
 export interface CallTelemetryOptions {
@@ -104,6 +107,13 @@ export class CallTelemetry {
     call.series.attemptEnded(code, (attempt.endedAt! - attempt.startedAt) / MS_PER_S, attempt.sentBytes, attempt.rcvdBytes);
   }
 
+  /** A refused stream ended and grpc-js started its transparent retry: one attempt more (A66). */
+  streamRefused(call: CallTrace | undefined, refused: RefusedStream): void {
+    if (!call) return;
+    call.series.attemptEnded(refused.status.code, (refused.endedAt - refused.startedAt) / MS_PER_S, refused.sentBytes, refused.rcvdBytes);
+    call.series.attemptStarted();
+  }
+
   /** The log line (while the span is open, so it carries the trace ids), the call metrics, then the span. */
   callEnded(call: CallTrace | undefined, ended: EndedCall, status: CallStatus, durationMs: number, now: number): void {
     if (!call) return;
@@ -122,10 +132,12 @@ export class CallTelemetry {
     });
     const extra = attempts.length - 1;
     const hedged = ended.policy.kind === 'hedging';
-    call.series.callEnded(status.code, durationMs / MS_PER_S, hedged ? 0 : extra, hedged ? extra : 0, hedged ? 0 : retryDelayMs(attempts) / MS_PER_S);
+    const refused = ended.refusedStreams;
+    const transparentRetries = refused ? refused.length : 0;
+    call.series.callEnded(status.code, durationMs / MS_PER_S, hedged ? 0 : extra, hedged ? extra : 0, transparentRetries, hedged ? 0 : retryDelayMs(attempts) / MS_PER_S);
     if (!call.span.span.isRecording()) return;
     const served = ended.servedBy ?? attempts[attempts.length - 1];
-    if (attempts.length > 1) recordAttemptSpans(tracer, call.context, status.method, attempts, hedged, now);
+    if (attempts.length > 1 || refused) recordAttemptSpans(tracer, call.context, status.method, refused ? [...refused, ...attempts] : attempts, hedged, now);
     finishCallSpan(call.span, status.code, status.details, served?.peer ?? served?.wire.getPeer());
   }
 
