@@ -102,6 +102,19 @@ test('an endpoint not measured yet counts as alike to any other: neither 0 (a bu
   t.is(pick([measured, endpoint(5)]), measured, 'alike, with more calls in flight');
 });
 
+test('a new endpoint gets no second call before it has answered its first, while another one has answered', (t) => {
+  const { endpoint, measure, pick } = policy();
+  const measured = endpoint(4);
+  measure([[measured, 1]]);
+  const fresh = endpoint(0);
+  t.is(pick([measured, fresh]), fresh, 'idle, and alike: it gets a call');
+  fresh.load.callStarted();
+  t.is(pick([measured, fresh]), measured, 'one call running and none answered: the other one takes the calls');
+  const other = endpoint(1);
+  fresh.load.inFlight = 3;
+  t.is(pick([other, fresh]), other, 'between two that wait for their first answer, calls in flight decide');
+});
+
 test('an avoided endpoint drifts to the others with time alone: after k x DECAY_MS without samples, e^-k of its slowness is left', (t) => {
   const { clock, endpoint, measure, pick } = policy();
   const [fast, slow] = [endpoint(), endpoint()];

@@ -66,6 +66,11 @@ export class EndpointLoad {
     return log === undefined ? undefined : Math.exp(log);
   }
 
+  /** A call is running here and none has ended yet: nothing is known of this endpoint, and news is on the way. */
+  get awaitingFirstAnswer(): boolean {
+    return this.inFlight > 0 && this.logLatency.value === undefined;
+  }
+
   /**
    * ln(expected latency here / expected latency there): 0 for alike, ln 10 for ten times slower. The two
    * averages were learnt at different times, so their difference counts only as much as the older one still

@@ -46,6 +46,10 @@ export function chooseOfTwo<C extends Candidate>(candidates: readonly C[], rando
  * among equal replicas evenly instead of by the luck of the draw.
  */
 function cheaper<C extends Candidate>(a: C, b: C, now: number): C {
+  // An endpoint that has not answered its first call yet gets no second one while the other has answered:
+  // Finagle's first-probe penalty, so a new replica is not sent a burst before anything is known of it.
+  const waitingA = a.load.awaitingFirstAnswer;
+  if (waitingA !== b.load.awaitingFirstAnswer) return waitingA ? b : a;
   const slowness = a.load.slownessAgainst(b.load, now);
   const equalLatency = Math.abs(slowness) <= EQUAL_SLOWNESS;
   const costA = equalLatency ? a.load.inFlight : Math.exp(slowness) * (a.load.inFlight + 1);
