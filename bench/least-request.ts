@@ -106,7 +106,9 @@ try {
       const { sdk, served, call } = await client(address);
       await drive(call);
       const values = shares(served);
-      console.log(`  run ${run}: ${values.map(percent).join(' / ')}  (${served.length} calls, worst ${percent(worstDeviation(values))} off the mean)`);
+      // Each replica's median latency says whether a replica with a small share was in fact slower then.
+      const medians = HOSTS.map((host) => percentile(served.filter((entry) => entry.host === host).map((entry) => entry.ms), 0.5).toFixed(1));
+      console.log(`  run ${run}: ${values.map(percent).join(' / ')}  (${served.length} calls, worst ${percent(worstDeviation(values))} off the mean; p50 ${medians.join(' / ')} ms)`);
       await sdk.shutdown();
     }
   }
