@@ -5,7 +5,7 @@ import { Channel, type Client, type ChannelCredentials, type ClientOptions, type
 import type { ServiceConfig } from '../config/types.ts';
 import { ClosedError, ConnectError, GrpcClientError, UnknownServiceError } from '../errors.ts';
 import { InFlightCalls } from '../call/in-flight.ts';
-import type { CallScheduler } from '../call/scheduler.ts';
+import { realScheduler, type CallScheduler } from '../call/scheduler.ts';
 import { ServiceCalls } from '../call/service-calls.ts';
 import { callEngineInterceptor, SharedChannelView } from '../clients/grpc-js-client.ts';
 import { promiseClient } from '../clients/promise-client.ts';
@@ -68,10 +68,13 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   private readonly inFlight = new InFlightCalls();
   private closing: Promise<void> | undefined;
   private readonly options: ConnectionManagerOptions;
+  /** One clock and randomness source for the call engine and the balancing policy alike. */
+  private readonly scheduler: CallScheduler;
 
   constructor(options: ConnectionManagerOptions = {}) {
     super();
     this.options = options;
+    this.scheduler = options.scheduler ?? realScheduler;
   }
 
   /** Adds a service; its channel opens on connect(), getChannel() or getClient(). */
@@ -197,14 +200,14 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
       channel: () => (service.channel ??= this.openChannel(service)),
       inFlight: this.inFlight,
       telemetry: this.options.telemetryFor?.(service),
-      ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+      scheduler: this.scheduler,
     });
     return service.calls;
   }
 
   private openChannel(service: RegisteredService): Channel {
     service.credentials = channelCredentials(service.config);
-    const channel = new Channel(service.target.uri, service.credentials, channelOptions(service.config));
+    const channel = new Channel(service.target.uri, service.credentials, channelOptions(service.config, this.scheduler));
     followConnectivity(channel, (previous, current) => {
       this.emit('state', { service: service.config.name, target: service.target.canonical, previous: stateName(previous), current: stateName(current) });
     });

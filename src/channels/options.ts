@@ -4,6 +4,7 @@ import type { ChannelOptions } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
 import { MIN_RESOLVE_INTERVAL_OPTION, RESOLVE_INTERVAL_OPTION } from './resolver-dns.ts';
 import { loadBalancingConfig, registerBalancingPolicies } from '../balancing/service-config.ts';
+import { SCHEDULER_OPTION, type PolicyScheduler } from '../balancing/least-request.ts';
 
 /** gRFC A8: clients raise keepalive times under 10 s to 10 s so servers do not answer with too_many_pings. */
 export const MIN_KEEPALIVE_TIME_MS = 10_000;
@@ -14,7 +15,8 @@ export function effectiveKeepaliveTime(service: ServiceConfig): number {
   return time === 0 ? 0 : Math.max(time, MIN_KEEPALIVE_TIME_MS);
 }
 
-export function channelOptions(service: ServiceConfig): ChannelOptions {
+/** `scheduler` is the call engine's (the manager passes it): least_request reads its clock and randomness there too. */
+export function channelOptions(service: ServiceConfig, scheduler?: PolicyScheduler): ChannelOptions {
   registerBalancingPolicies();
   const keepaliveTime = effectiveKeepaliveTime(service);
   const options: ChannelOptions = {
@@ -37,6 +39,7 @@ export function channelOptions(service: ServiceConfig): ChannelOptions {
     [RESOLVE_INTERVAL_OPTION]: service.resolve_interval,
     [MIN_RESOLVE_INTERVAL_OPTION]: service.min_resolve_interval,
   };
+  if (scheduler) options[SCHEDULER_OPTION] = scheduler;
   if (keepaliveTime > 0) {
     options['grpc.keepalive_time_ms'] = keepaliveTime;
     options['grpc.keepalive_timeout_ms'] = service.keepalive.timeout;
