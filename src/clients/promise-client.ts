@@ -191,7 +191,7 @@ function engineOptions(options: CallOptions): ClientCallOptions {
     deadline: typeof deadline === 'number' ? Date.now() + deadline : deadline,
     parent,
     // requestMetadata() makes a new Metadata unless the caller passed one (and did not ask for waitForReady).
-    ownsMetadata: !(options.metadata instanceof Metadata) || options.waitForReady !== undefined,
+    ownsMetadata: !isMetadata(options.metadata) || options.waitForReady !== undefined,
   };
 }
 
@@ -199,7 +199,7 @@ function requestMetadata(options: CallOptions): Metadata {
   const given = options.metadata;
   let metadata: Metadata;
   // The caller's own Metadata object is never changed: it may be reused for other calls.
-  if (given instanceof Metadata) metadata = options.waitForReady === undefined ? given : given.clone();
+  if (isMetadata(given)) metadata = options.waitForReady === undefined ? given : given.clone();
   else {
     metadata = new Metadata();
     for (const [key, value] of Object.entries(given ?? {})) {
@@ -208,6 +208,14 @@ function requestMetadata(options: CallOptions): Metadata {
   }
   if (options.waitForReady !== undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: options.waitForReady });
   return metadata;
+}
+
+/**
+ * A grpc-js Metadata, also one made by another copy of grpc-js than the SDK's (an app or a library may
+ * bring its own), so not `instanceof`; a plain-object form has no function values.
+ */
+function isMetadata(value: CallOptions['metadata']): value is Metadata {
+  return typeof (value as Partial<Metadata> | undefined)?.getMap === 'function';
 }
 
 const NOTHING_TO_DETACH = () => {};
