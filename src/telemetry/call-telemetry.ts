@@ -54,9 +54,15 @@ export interface CallTelemetryOptions {
 export class CallTelemetry {
   private readonly options: CallTelemetryOptions;
   private readonly spanAttributes = new Map<string, Attributes>();
+  private ended = 0;
 
   constructor(options: CallTelemetryOptions) {
     this.options = options;
+  }
+
+  /** Calls whose span, metrics and log line were handed to OpenTelemetry. */
+  get callsEnded(): number {
+    return this.ended;
   }
 
   /** `streaming`: the method streams in either direction, so its messages are span events. */
@@ -105,6 +111,7 @@ export class CallTelemetry {
   /** The log line (while the span is open, so it carries the trace ids), the call metrics, then the span. */
   callEnded(call: CallTrace | undefined, ended: EndedCall, status: CallStatus, durationMs: number, now: number): void {
     if (!call) return;
+    this.ended++;
     const { logger, config, tracer } = this.options;
     const { attempts } = ended;
     logCall(logger, call.context, {

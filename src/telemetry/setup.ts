@@ -48,6 +48,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
   const instruments = createClientInstruments(meter);
   const tracer = trace.getTracer(SDK_PREFIX);
   const stops: (() => void)[] = [];
+  const services: CallTelemetry[] = [];
   return {
     logger,
     otel,
@@ -64,7 +65,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         // The application's MeterProvider: only the API instruments reach it.
         recorder = new InstrumentRecorder(instruments, target, name);
       }
-      return new CallTelemetry({
+      const telemetry = new CallTelemetry({
         service: name,
         target,
         host: service.target.host,
@@ -75,13 +76,17 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         config,
         metricMethod: registeredMethodNamer(service),
       });
+      services.push(telemetry);
+      return telemetry;
     },
     watch(manager) {
       stops.push(countConnectionEvents(manager, instruments), observeChannels(meter, manager));
     },
     async shutdown() {
       // Flush first, so the last export still carries the channel gauges and call metrics. Bounded by flush_timeout, never rejects.
-      await otel.shutdown();
+      // The application's own providers are flushed only for calls this init() made: with none, nothing of
+      // ours is pending there, and their exporters (perhaps slow or unreachable) are the application's to flush.
+      if (otel.started || services.some((telemetry) => telemetry.callsEnded > 0)) await otel.shutdown();
       for (const stop of stops.splice(0)) stop();
     },
   };
