@@ -1,8 +1,8 @@
 // package.json declares what the code uses, the way a library does: the packages src/ imports are
 // runtime `dependencies` or `peerDependencies` (what the application brings and must share with it:
 // grpc-js, the OpenTelemetry API and SDK, one copy each per process), declared as ranges, never
-// pinned; what only the demo, the bench and the tests import is a devDependency, pinned exactly, and
-// every peer is also a devDependency at a version inside its range.
+// pinned; what only the demo, the bench and the tests import is a devDependency, pinned exactly. This
+// repository develops against the peers npm installed for it, pinned by package-lock.json, inside their ranges.
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -12,6 +12,7 @@ import semver from 'semver';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; dev?: boolean }> };
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string>; devDependencies: Record<string, string>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
 
 /** The package names a folder's .ts files import: `@scope/name/deep/path` → `@scope/name`, `name/x` → `name`. */
@@ -66,7 +67,10 @@ test('no package is both a dependency and a devDependency or peer; devDependenci
   t.deepEqual(Object.entries({ ...pkg.dependencies, ...pkg.peerDependencies }).filter(([, version]) => exact.test(version)), []);
 });
 
-test('every peer is a devDependency at a version inside the peer range, so this repository develops against a supported version', (t) => {
-  const outside = Object.entries(pkg.peerDependencies).filter(([name, range]) => !(name in pkg.devDependencies) || !semver.satisfies(pkg.devDependencies[name]!, range));
-  t.deepEqual(outside, []);
+test('every required peer is locked at a version inside its range, installed for the demo image too (not a devDependency)', (t) => {
+  const required = Object.keys(pkg.peerDependencies).filter((name) => !pkg.peerDependenciesMeta[name]?.optional);
+  const locked = required.map((name) => [name, lock.packages[`node_modules/${name}`]] as const);
+  t.deepEqual(locked.filter(([name, entry]) => !entry?.version || !semver.satisfies(entry.version, pkg.peerDependencies[name]!)).map(([name]) => name), []);
+  // The Dockerfile's `npm ci --omit=dev` must still install them: the demo services are an application of grpcclient.
+  t.deepEqual(locked.filter(([, entry]) => entry?.dev).map(([name]) => name), []);
 });
