@@ -74,8 +74,9 @@ async function makeProject(name: string, fixtures: string, manifest: object, tar
   cpSync(join(root, 'test/fixtures/protos/echo.proto'), join(project, 'protos/echo.proto'));
   cpSync(join(root, 'test/fixtures', fixtures), project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, ...manifest }));
-  // A TypeScript user has @types/node of their own; everything else comes with the package and its peers.
-  await npm(['install', tarball, `@types/node@${pkg.devDependencies['@types/node']}`, ...packages], project);
+  // Production dependencies only (grpcclient's own dev tools never reach a user); a TypeScript user has
+  // @types/node of their own; everything else comes with the package and its peers.
+  await npm(['install', '--omit=dev', tarball, `@types/node@${pkg.devDependencies['@types/node']}`, ...packages], project);
   await npm(['exec', '--', ...GEN_TYPES], project);
   return project;
 }
@@ -163,6 +164,12 @@ test('no shipped file points at a source map or a source the package does not sh
     for (const [, url] of text.matchAll(/[#@] sourceMappingURL=(\S+)/g)) {
       if (!url!.startsWith('data:') && !shipped.has(join(dirname(file), url!))) dangling.push(`${file} → ${url}`);
     }
+    if (file.endsWith('.map')) {
+      const map = JSON.parse(text) as { sources: string[]; sourcesContent?: unknown[] };
+      for (const [index, source] of map.sources.entries()) {
+        if (!map.sourcesContent?.[index] && !shipped.has(join(dirname(file), source))) dangling.push(`${file} → ${source}`);
+      }
+    }
   }
   t.deepEqual(dangling, []);
 });
@@ -177,9 +184,11 @@ test('the installed package and its dependencies are copies in the project, not 
   t.false(existsSync(join(modules, 'ava')), 'dev dependencies are not installed');
 });
 
+/** The versions each end must have ended up with: the newest lines, and exactly the lowest of each range. */
+const CHECKED = ['@opentelemetry/api', '@grpc/grpc-js', '@opentelemetry/sdk-trace', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-trace-otlp-http'];
 const EXPECTED_VERSIONS: Record<End, Record<string, RegExp>> = {
-  latest: { '@opentelemetry/api': /^1\.10\./, '@opentelemetry/sdk-trace': /^3\./, '@opentelemetry/sdk-metrics': /^3\./, '@grpc/grpc-js': /^1\.14\./ },
-  lowest: { '@opentelemetry/api': /^1\.9\./, '@opentelemetry/sdk-trace': /^2\.9\.0$/, '@opentelemetry/sdk-metrics': /^2\.9\.0$/, '@grpc/grpc-js': /^1\.14\.0$/ },
+  latest: { '@opentelemetry/api': /^1\.10\./, '@grpc/grpc-js': /^1\.14\./, '@opentelemetry/sdk-trace': /^3\./, '@opentelemetry/sdk-metrics': /^3\./, '@opentelemetry/exporter-trace-otlp-http': /^0\.3/ },
+  lowest: Object.fromEntries(CHECKED.map((name) => [name, new RegExp(`^${lowest(name).replaceAll('.', '\\.')}$`)])),
 };
 
 for (const end of END_NAMES) {
@@ -188,7 +197,7 @@ for (const end of END_NAMES) {
     await t.notThrowsAsync(npm(['ls', '--all'], project), 'npm ls reports no invalid or missing peer');
     t.deepEqual(await installed(project, '@opentelemetry/api'), [join(project, 'node_modules/@opentelemetry/api')]);
     t.deepEqual(await installed(project, '@grpc/grpc-js'), [join(project, 'node_modules/@grpc/grpc-js')]);
-    const versions = Object.fromEntries(Object.keys(EXPECTED_VERSIONS[end]).map((name) => [name, versionOf(project, name)]));
+    const versions = Object.fromEntries([...CHECKED, '@opentelemetry/sdk-node'].map((name) => [name, versionOf(project, name)]));
     t.log(`${end} (Node ${process.version}):`, Object.entries(versions).map(([name, version]) => `${name}@${version}`).join(' '));
     for (const [name, expected] of Object.entries(EXPECTED_VERSIONS[end])) t.regex(versions[name]!, expected, name);
   });
