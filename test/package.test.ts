@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startBookServer, type RunningServer } from './helpers/servers.ts';
+import { deadPort, startBookServer, type RunningServer } from './helpers/servers.ts';
 import { startEchoServer, type EchoServer } from './helpers/echo.ts';
 import { TestHealthService } from './helpers/health-service.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.ts';
@@ -253,9 +253,9 @@ for (const end of END_NAMES) {
     });
   }
 
-  test(`${end}: an app with no OpenTelemetry SDK of its own: grpcclient starts one from the installed SDK line and exports the call's span and A66 metrics over OTLP`, async (t) => {
-    const { stdout, tag } = await runApp(projects[end], 'otel-own.mjs');
-    t.is(stdout, 'own sdk: Book 1');
+  test(`${end}: an app with no OpenTelemetry SDK of its own: grpcclient starts one from the installed SDK line, exports the call's span and A66 metrics over OTLP and serves them to a Prometheus scrape`, async (t) => {
+    const { stdout, tag } = await runApp(projects[end], 'otel-own.mjs', { PROMETHEUS_PORT: String(await deadPort()) });
+    t.is(stdout, 'own sdk: Book 1, scraped grpc_client_call_duration');
     // shutdown() flushed before the app exited: what was exported has arrived.
     const traceId = receivedBy(tag)[0]!.get('traceparent')[0]!.toString().split('-')[1]!;
     const posted = (path: string) => (otlp.received.get(path) ?? []).map((body) => JSON.stringify(body)).filter((body) => body.includes(`consumer-${tag}`));
