@@ -1,7 +1,7 @@
-// The types of promise clients, derived from the grpc-js client interfaces that proto-loader-gen-types
-// writes: the last overload of each generated method tells its kind (unary, server, client or bidi
-// streaming) and its request and response types, so user code needs no casts.
-import type { CallOptions as GrpcCallOptions, Client, ClientDuplexStream, ClientReadableStream, ClientUnaryCall, ClientWritableStream, Metadata, requestCallback } from '@grpc/grpc-js';
+// The types of promise clients, derived from the grpc-js client interfaces that codegens write
+// (proto-loader-gen-types, ts-proto with outputServices=grpc-js): the last overload of each generated
+// method tells its kind (unary, server, client or bidi streaming) and its request and response types.
+import type { CallOptions as GrpcCallOptions, Client, ClientDuplexStream, ClientReadableStream, ClientUnaryCall, ClientWritableStream, Metadata, requestCallback, ServiceError } from '@grpc/grpc-js';
 
 /** Any grpc-js server call (unary or streaming), as grpc-js accepts it for `parent`. */
 type ServerCall = NonNullable<GrpcCallOptions['parent']>;
@@ -68,17 +68,36 @@ type ServerStreamingMethod<Req, Res> = (request: Req, options?: CallOptions) => 
 type ClientStreamingMethod<Req, Res> = (requests: RequestStream<Req>, options?: CallOptions) => Promise<Res>;
 type BidiStreamingMethod<Req, Res> = (requests: RequestStream<Req>, options?: CallOptions) => ResponseStream<Res>;
 
-/** The promise form of one generated grpc-js method (matched on its last overload). */
-export type PromiseMethod<F> =
-  F extends (options?: never) => ClientDuplexStream<infer Req, infer Res>
+/**
+ * The promise form of one generated grpc-js method, read from its last overload: the kind from what it
+ * returns, the request from its first parameter, the response from its callback, which is the last
+ * parameter (proto-loader-gen-types ends with `(request, callback)`, ts-proto with
+ * `(request, metadata, options, callback)`). A duplex stream is also readable and writable, and every
+ * stream is also a ClientUnaryCall, so the order of the checks matters.
+ */
+export type PromiseMethod<F> = F extends (...args: infer Args) => infer Returned
+  ? Returned extends ClientDuplexStream<infer Req, infer Res>
     ? BidiStreamingMethod<Req, Res>
-    : F extends (callback: requestCallback<infer Res>) => ClientWritableStream<infer Req>
-      ? ClientStreamingMethod<Req, Res>
-      : F extends (argument: infer Req, options?: never) => ClientReadableStream<infer Res>
-        ? ServerStreamingMethod<Req, Res>
-        : F extends (argument: infer Req, callback: requestCallback<infer Res>) => ClientUnaryCall
-          ? UnaryMethod<Req, Res>
-          : never;
+    : Returned extends ClientWritableStream<infer Req>
+      ? ClientStreamingMethod<Req, CallbackResponse<Args>>
+      : Returned extends ClientReadableStream<infer Res>
+        ? ServerStreamingMethod<Args[0], Res>
+        : Returned extends ClientUnaryCall
+          ? UnaryMethod<Args[0], CallbackResponse<Args>>
+          : never
+  : never;
+
+/**
+ * What the callback (the last parameter) receives: proto-loader-gen-types types it as grpc-js's
+ * requestCallback (`value?: Res`), ts-proto as `(error, response: Res) => void`; neither pattern matches both.
+ */
+type CallbackResponse<Args extends unknown[]> = Args extends [...unknown[], infer Callback]
+  ? Callback extends requestCallback<infer Res>
+    ? Res
+    : Callback extends (error: ServiceError | null, response: infer Res) => void
+      ? Res
+      : never
+  : never;
 
 type MethodNames<C> = { [K in keyof C]: K extends keyof Client ? never : C[K] extends (...args: never[]) => unknown ? K : never }[keyof C];
 

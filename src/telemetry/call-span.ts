@@ -26,10 +26,15 @@ export function startCallSpan(tracer: Tracer, method: string, attributes: Attrib
   return { span: tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent), owned: true };
 }
 
-/** instrumentation-grpc names its client span "grpc.<path without the first slash>"; only SDK spans expose name and scope. */
+/**
+ * instrumentation-grpc names its client span "grpc.<path without the first slash>"; only SDK spans expose
+ * name and scope, which SDK 1.x (an app's sdk-node 0.5x) calls instrumentationLibrary.
+ */
 function isInstrumentationGrpcSpanOf(span: Span, method: string): boolean {
-  const readable = span as Span & { name?: string; instrumentationScope?: { name?: string } };
-  return readable.instrumentationScope?.name === GRPC_INSTRUMENTATION && readable.name === `grpc.${method}` && span.isRecording();
+  type Scope = { name?: string };
+  const readable = span as Span & { name?: string; instrumentationScope?: Scope; instrumentationLibrary?: Scope };
+  const scope = readable.instrumentationScope ?? readable.instrumentationLibrary;
+  return scope?.name === GRPC_INSTRUMENTATION && readable.name === `grpc.${method}` && span.isRecording();
 }
 
 /** The status as a span shows it: rpc.response.status_code always, error.type and ERROR for every non-OK code. */

@@ -68,7 +68,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         // The application's MeterProvider: only the API instruments reach it.
         recorder = new InstrumentRecorder(instruments, target, name);
       }
-      return new CallTelemetry({
+      const telemetry = new CallTelemetry({
         service: name,
         target,
         host: service.target.host,
@@ -79,6 +79,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         config,
         metricMethod: registeredMethodNamer(service),
       });
+      return telemetry;
     },
     watch(manager) {
       stops.push(countConnectionEvents(manager, instruments), observeChannels(meter, manager));
