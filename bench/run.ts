@@ -89,7 +89,7 @@ try {
   const init: BenchResults['init'] = [];
   const importInit: ImportInitReport[] = [];
   if (!options.skip.has('init')) {
-    // The built package is what users import; at least 5 runs, as one fresh process says little.
+    // The built package is what users import (import-init.ts and init-lazy.ts load it); at least 5 runs, as one fresh process says little.
     execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], { cwd: new URL('..', import.meta.url) });
     for (let index = 0; index < Math.max(5, options.initRuns); index++) importInit.push(await run<ImportInitReport>('import-init.ts', [JSON.stringify(telemetryConfig('off', targets.sinkUrl))]));
     log(`import + init() of 1 lazy service, telemetry off: ${importInit.map((report) => `${report.ms.toFixed(0)} ms (cpu ${report.cpuMs.toFixed(0)})`).join(', ')}`);

@@ -27,7 +27,14 @@ const pick = <Name extends string>(names: readonly Name[], envName: (name: Name)
     return port === undefined ? [] : [[name, port]];
   })) as Partial<Record<Name, number>>;
 
-const say = (text = '') => process.stdout.write(`${text}\n`);
+// Behind a pipe (`npm run demo | tee log`) Ctrl-C ends the reader as well, and the next line written
+// fails with EPIPE. That must not end the orchestrator before it has stopped every service: a stream
+// that broke is just not written to any more.
+const writable = new Set<NodeJS.WriteStream>([process.stdout, process.stderr]);
+for (const stream of writable) stream.on('error', () => writable.delete(stream));
+const say = (text = '') => {
+  if (writable.has(process.stdout)) process.stdout.write(`${text}\n`);
+};
 
 const logDir = newLogDir();
 say(`Logs of this run: ${logDir}`);
@@ -51,8 +58,9 @@ const stop = async (signal: string) => {
   say('stopped.');
   process.exit(0);
 };
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+// Ctrl-C signals the whole foreground process group, so the services are stopping already; the
+// orchestrator exits only once each one has (a closed terminal sends SIGHUP instead).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 
 for (const name of PROCESSES) say(`  ${name.padEnd(14)} port ${demo.processes[name].port}`);
 

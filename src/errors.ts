@@ -113,7 +113,7 @@ export class CallError extends Error {
   /** Attempts made, the first included. */
   readonly attempts: number;
 
-  constructor(status: { code: number; details: string; metadata: Metadata; service: string; target: string; method: string; attempts: number }, options?: { cause?: unknown }) {
+  constructor(status: CallFailure, options?: { cause?: unknown }) {
     super(`${status.code} ${Status[status.code] ?? 'UNKNOWN'}: ${status.details}`, options);
     this.name = 'CallError';
     this.code = status.code;
@@ -124,4 +124,18 @@ export class CallError extends Error {
     this.method = status.method;
     this.attempts = status.attempts;
   }
+}
+
+/** The fields every failed call's error carries, from either front door (see CallError for each). */
+export type CallFailure = Pick<CallError, 'code' | 'details' | 'metadata' | 'service' | 'target' | 'method' | 'attempts'>;
+
+/**
+ * True for the error of a failed call: a promise client's CallError, or the ServiceError a grpc-js client
+ * made by getClient() passes to its callback or 'error' event (grpc-js's type does not name the SDK's fields;
+ * this guard does, without a cast).
+ */
+export function isCallFailure(error: unknown): error is Error & CallFailure {
+  if (!(error instanceof Error)) return false;
+  const fields = error as Partial<Record<keyof CallFailure, unknown>>;
+  return typeof fields.code === 'number' && typeof fields.service === 'string' && typeof fields.target === 'string' && typeof fields.method === 'string' && typeof fields.attempts === 'number';
 }

@@ -44,6 +44,9 @@ export interface GrpcClients<R extends ClientRegistry> {
   shutdown(): Promise<void>;
 }
 
+/** The telemetry modules, imported by the first init() with telemetry on and kept for every later one. */
+let telemetryModule: Promise<typeof import('./telemetry/setup.ts')> | undefined;
+
 export async function init<R extends ClientRegistry>(options: InitOptions<R>): Promise<GrpcClients<R>> {
   const env = options.env ?? process.env;
   const source = options.config ?? (env[CONFIG_FILE_VARIABLE] || undefined);
@@ -64,7 +67,7 @@ export async function init<R extends ClientRegistry>(options: InitOptions<R>): P
   // Before the manager, so the first channel's state changes and calls are already observed. Imported
   // only when enabled: the OpenTelemetry SDK packages are most of the cost of loading grpcclient.
   const telemetry: Telemetry | undefined = config.telemetry.enabled
-    ? await (await import('./telemetry/setup.ts')).startTelemetry(config.telemetry, { env, ...(options.service ? { service: options.service } : {}), ...(options.logger ? { logger: options.logger } : {}) })
+    ? await (await (telemetryModule ??= import('./telemetry/setup.ts'))).startTelemetry(config.telemetry, { env, ...(options.service ? { service: options.service } : {}), ...(options.logger ? { logger: options.logger } : {}) })
     : undefined;
   // Created after the manager (it watches its channels); the manager's afterReady hook reaches it through this.
   let health: HealthMonitor | undefined;

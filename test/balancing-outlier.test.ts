@@ -123,7 +123,7 @@ test('with least_request the failing replica is ejected too: not even re-measure
   while (Date.now() - started < 2_000) await calls(client, 40);
   const atBad = bad.received.length;
   t.true(atBad > 0, 'it was tried');
-  // Not ejected, it would get a re-measurement call about every second (FORCE_PICK_AFTER_MS).
+  // Not ejected, it would be tried again about every second (its slowness fades, see DECAY_MS).
   while (Date.now() - started < 4_500) await calls(client, 40);
   t.is(bad.received.length, atBad, 'no call reached it in 2.5 s while ejected');
 });

@@ -1,16 +1,17 @@
 // The benchmark harness, run end to end with tiny counts so it cannot rot: every process starts,
 // spans reach the sink and are counted, and both result files are written. Speed is not asserted.
-import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchResults } from '../bench/report.ts';
+import { OPENSSL, testNeeding } from './helpers/tools.ts';
 
 const run = promisify(execFile);
 
-test('npm run bench with tiny counts measures every chosen variant, counts their spans and writes latest.json and latest.md', async (t) => {
+// The harness makes its TLS scenario's certificates with openssl at start, whichever scenarios run.
+testNeeding([OPENSSL], 'npm run bench with tiny counts measures every chosen variant, counts their spans and writes latest.json and latest.md', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'grpcclient-bench-'));
   const variants = ['raw-grpc-js', 'grpc-js-create-call-metrics', 'grpcclient-all', 'grpcclient-promise-app-otel', 'grpc-js-instrumentation', 'nice-grpc-otel-prom'];
   await run(

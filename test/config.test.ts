@@ -3,15 +3,20 @@ import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../src/index.ts';
-import { makeTestPki } from './helpers/tls.ts';
+import convict from 'convict';
+import { ConfigError, loadConfig, type ConfigSource } from '../src/index.ts';
+import { compileSchema } from '../src/config/compiled-schema.ts';
+import { validateSection } from '../src/config/problems.ts';
+import { serviceEnvPrefix, serviceFields, serviceSchema } from '../src/config/schema.ts';
+import { testPki } from './helpers/tls.ts';
+import { OPENSSL, testNeeding } from './helpers/tools.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 
-/** Problems of a config that must fail, as "path: reason" lines. */
-function problemsOf(source: Parameters<typeof loadConfig>[0], env: NodeJS.ProcessEnv = {}): string[] {
+/** Problems of a config that must fail, as "path: reason" lines; typed as a file's document is (anything), to be wrong on purpose. */
+function problemsOf(source: string | object, env: NodeJS.ProcessEnv = {}): string[] {
   try {
-    loadConfig(source, { env });
+    loadConfig(source as ConfigSource, { env });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems.map((problem) => `${problem.env ? `${problem.env} (${problem.path})` : problem.path}: ${problem.reason}`);
     throw error;
@@ -34,8 +39,8 @@ test('the seed api-gateway YAML loads unchanged, with its retry settings and doc
   t.is(config.drain_timeout, 10_000);
 });
 
-test('the seed user-service YAML loads with mutual TLS files resolved next to the config file', (t) => {
-  const pki = makeTestPki();
+testNeeding([OPENSSL], 'the seed user-service YAML loads with mutual TLS files resolved next to the config file', (t) => {
+  const pki = testPki();
   const dir = mkdtempSync(join(tmpdir(), 'grpcclient-config-'));
   mkdirSync(join(dir, 'certs'));
   copyFileSync(pki.clientCert, join(dir, 'certs/client.crt'));
@@ -66,6 +71,14 @@ test('message sizes accept bytes and KB/KiB/MB/MiB, and reject what is not a siz
   const config = loadConfig(service({ max_receive_message_size: '8MiB', max_send_message_size: '512KB' }), { env: {} });
   t.deepEqual([config.services[0]!.max_receive_message_size, config.services[0]!.max_send_message_size], [8 * 1_048_576, 512_000]);
   t.deepEqual(problemsOf(service({ max_receive_message_size: '8 parsecs' })), ['grpc_clients.services[0].max_receive_message_size: "8 parsecs" is not a byte size such as 4194304, "512KiB" or "4MiB"']);
+});
+
+test("the replay buffer limits default to grpc-js's (256 KiB per call, 16 MiB per channel), take sizes and env overrides, and reject what is not a size", (t) => {
+  const defaults = loadConfig(service({}), { env: {} }).services[0]!.retry;
+  t.deepEqual([defaults.call_buffer_size, defaults.channel_buffer_size], [256 * 1024, 16 * 1_048_576]);
+  const set = loadConfig(service({ retry: { call_buffer_size: '1MiB' } }), { env: { GRPC_CLIENTS_BOOK_SERVICE_RETRY_CHANNEL_BUFFER_SIZE: '-1' } }).services[0]!.retry;
+  t.deepEqual([set.call_buffer_size, set.channel_buffer_size], [1_048_576, -1]);
+  t.deepEqual(problemsOf(service({ retry: { call_buffer_size: 'plenty' } })), ['grpc_clients.services[0].retry.call_buffer_size: "plenty" is not a byte size such as 4194304, "512KiB" or "4MiB"']);
 });
 
 test('target URIs are accepted as addresses', (t) => {
@@ -237,7 +250,7 @@ test('every problem of a config is reported at once', (t) => {
 });
 
 test('the error message lists every problem under the config source', (t) => {
-  const error = t.throws(() => loadConfig({ grpc_clients: { services: [{ name: 'a' }, { name: 'b', address: 'x' }] } }, { env: {} }), { instanceOf: ConfigError });
+  const error = t.throws(() => loadConfig({ grpc_clients: { services: [{ name: 'a' }, { name: 'b', address: 'x' }] } } as never, { env: {} }), { instanceOf: ConfigError });
   t.regex(error.message, /invalid grpcclient config \(config object\), 2 problem\(s\):\n {2}grpc_clients\.services\[0\]\.address: .+\n {2}grpc_clients\.services\[1\]\.address: /);
 });
 
@@ -248,4 +261,52 @@ test('an empty services list, a missing section and unparseable files are report
   writeFileSync(join(dir, 'bad.yaml'), 'grpc_clients: [unclosed');
   t.regex(problemsOf(join(dir, 'bad.yaml'))[0]!, /^\(file\): is not valid YAML/);
   t.regex(problemsOf(join(dir, 'missing.yaml'))[0]!, /^\(file\): cannot be read: ENOENT/);
+});
+
+/** An entry as one convict instance of the service schema reads it: the reference the compiled check is held to. */
+function readByConvict(entry: Record<string, unknown>, env: NodeJS.ProcessEnv) {
+  const schema = serviceSchema(serviceEnvPrefix(typeof entry['name'] === 'string' ? entry['name'] : ''));
+  const config = convict(schema, { env, args: [] });
+  config.load(entry);
+  const problems = validateSection(config, { schema, envPrefix: '', written: entry, prefix: 'grpc_clients.services[0].', env });
+  return { values: config.getProperties(), problems };
+}
+
+test('a services[] entry is read exactly as a convict instance of the service schema reads it: values, problems and their order', (t) => {
+  const cases: Array<[Record<string, unknown>, NodeJS.ProcessEnv]> = [
+    [{ name: 'book-service', address: 'books:1' }, {}],
+    [{ name: 'book-service', address: 'books:1', deadline: '1.5s', max_receive_message_size: '8MiB', wait_for_ready: 'true', retry: { max: '2', retryable_codes: 'UNAVAILABLE, aborted', exclude_methods: 'A,B' }, tls: { enabled: false } }, {}],
+    [{ name: 'book-service', address: 5, connect: 'sometimes', timeout: '-1s', tls: { enabled: 'yes' }, retry: { max: '3abc', multiplier: 20 }, hedging: { max_attempts: 1 }, outlier_detection: { failure_percentage: { minimum_hosts: -1 } } }, {}],
+    [{ name: 'book-service', address: 'books:1', retyr: {}, tls: { enable: true }, colour: 'red', retry: { maxx: 1 }, outlier_detection: { failure_percentage: { treshold: 1 } }, extra: { a: 1, b: { c: 2 } } }, {}],
+    [{ name: 'book-service', address: 'books:1', timeout: '2s' }, { GRPC_CLIENTS_BOOK_SERVICE_TIMEOUT: 'abc', GRPC_CLIENTS_BOOK_SERVICE_RETRY_MAX: '2', GRPC_CLIENTS_BOOK_SERVICE_TLS_ENABLED: '1', GRPC_CLIENTS_BOOK_SERVICE_HEDGING_METHODS: 'GetBook' }],
+    [{ address: 'books:1', name: '' }, { GRPC_CLIENTS__ADDRESS: 'x' }],
+  ];
+  const check = compileSchema(serviceFields);
+  for (const [entry, env] of cases) {
+    const expected = readByConvict(entry, env);
+    const section = { schema: serviceFields, envPrefix: serviceEnvPrefix(typeof entry['name'] === 'string' ? entry['name'] : ''), written: entry, prefix: 'grpc_clients.services[0].', env };
+    const actual = check.read(section);
+    t.deepEqual(actual.problems, expected.problems, JSON.stringify(entry));
+    // convict keeps unknown keys among the values; an entry with problems is not used either way.
+    if (expected.problems.length === 0) t.deepEqual(actual.values, expected.values, JSON.stringify(entry));
+  }
+});
+
+test('a field given as undefined in an inline config keeps its default, as its optional type promises', (t) => {
+  const config = loadConfig({ grpc_clients: { drain_timeout: undefined, telemetry: { enabled: false, logs: { level: undefined } }, services: [{ name: 'book-service', address: 'books:1', deadline: undefined, retry: { max: undefined } }] } }, { env: {} });
+  t.deepEqual([config.drain_timeout, config.telemetry.logs.level, config.services[0]!.deadline, config.services[0]!.retry.max], [10_000, 'info', 30_000, 0]);
+});
+
+test('telemetry numbers are strict: "9464abc" is no port and "0.5x" no sample ratio, in the file or the environment', (t) => {
+  const telemetry = (fields: object) => ({ grpc_clients: { telemetry: fields, services: [{ name: 'book-service', address: 'books:1' }] } });
+  t.deepEqual(problemsOf(telemetry({ metrics: { prometheus_port: '9464abc' }, traces: { sample_ratio: '0.5x' } })), [
+    'grpc_clients.telemetry.traces.sample_ratio: "0.5x" must be a number from 0 to 1',
+    'grpc_clients.telemetry.metrics.prometheus_port: "9464abc" must be a port number from 0 to 65535',
+  ]);
+  t.deepEqual(problemsOf(telemetry({}), { GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT: '70000', GRPC_CLIENTS_TELEMETRY_TRACES_SAMPLE_RATIO: '1.5' }), [
+    'GRPC_CLIENTS_TELEMETRY_TRACES_SAMPLE_RATIO (grpc_clients.telemetry.traces.sample_ratio): "1.5" must be a number from 0 to 1',
+    'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT (grpc_clients.telemetry.metrics.prometheus_port): "70000" must be a port number from 0 to 65535',
+  ]);
+  const config = loadConfig(telemetry({ metrics: { prometheus_port: '9465' }, traces: { sample_ratio: '0.25' } }), { env: {} });
+  t.deepEqual([config.telemetry.metrics.prometheus_port, config.telemetry.traces.sample_ratio], [9465, 0.25]);
 });

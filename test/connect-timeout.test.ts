@@ -1,5 +1,6 @@
 // connect_timeout: a peer that accepts TCP and never speaks HTTP/2 (grpc-node #2785) no longer keeps the
-// channel CONNECTING; fail-fast calls fail with UNAVAILABLE saying why, wait_for_ready calls keep waiting.
+// channel CONNECTING, behind an address or a DNS name; fail-fast calls fail with UNAVAILABLE saying why,
+// wait_for_ready calls keep waiting.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,6 +11,9 @@ import { BookService } from './helpers/protos.ts';
 import { startSilentPeer } from './helpers/fault-proxy.ts';
 import { getBook, getBookError, TELEMETRY_OFF } from './helpers/calls.ts';
 import { startBookServer } from './helpers/servers.ts';
+import { startDnsServer } from './helpers/dns-server.ts';
+import { startReplica } from './helpers/replicas.ts';
+import { endpointStates } from '../src/channels/endpoint-states.ts';
 
 const DEADLINE_MS = 8_000;
 
@@ -62,6 +66,81 @@ test('with every load_balancing policy a silent peer fails fast calls with the c
     t.regex(error.details, /accepted TCP but sent no HTTP\/2 within 300ms \(connect_timeout\)/, load_balancing);
   }
 });
+
+test('pick_first, a silent peer behind a dns: name: every attempt is abandoned at connect_timeout and fast calls say why', async (t) => {
+  const dns = await startDnsServer();
+  t.teardown(() => dns.close());
+  const peer = await startSilentPeer();
+  t.teardown(() => peer.close());
+  dns.setA('silent.test', ['127.0.0.1']);
+  const address = `dns://${dns.address}/silent.test:${peer.port}`;
+  const { clients, shutdown } = await initBooks(address, { connect_timeout: '300ms', load_balancing: 'pick_first', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } });
+  t.teardown(shutdown);
+
+  const error = await getBookError(clients['book-service'], 'b1', { deadline: Date.now() + DEADLINE_MS });
+  t.is(error.code, Status.UNAVAILABLE);
+  t.regex(error.details, /accepted TCP but sent no HTTP\/2 within 300ms \(connect_timeout\)/);
+  await within(peer.until(() => peer.closedByClient >= 3), 10_000, 'three attempts abandoned');
+});
+
+test('pick_first moving on from a silent address to a healthy one still abandons the stalled attempt at connect_timeout', async (t) => {
+  const dns = await startDnsServer();
+  t.teardown(() => dns.close());
+  const peer = await startSilentPeer('127.0.0.1');
+  t.teardown(() => peer.close());
+  const healthy = await startReplica('127.0.0.2', peer.port);
+  t.teardown(() => healthy.stop());
+  // pick_first tries the silent address first and the healthy one 250ms later, then keeps the healthy one.
+  dns.setA('books.test', ['127.0.0.1', '127.0.0.2']);
+  const address = `dns://${dns.address}/books.test:${peer.port}`;
+  const { clients, shutdown } = await initBooks(address, { connect_timeout: '500ms', load_balancing: 'pick_first', connect: 'eager' });
+  t.teardown(shutdown);
+  t.is((await getBook(clients['book-service'], 'b1')).title, 'Book 1');
+
+  // The policy no longer holds the silent address's subchannel; its socket must not stay open.
+  await within(peer.until(() => peer.closedByClient >= 1), 5_000, 'the stalled attempt closed');
+  t.is(peer.accepted, 1, 'and not tried again: nothing wants it');
+});
+
+for (const load_balancing of ['round_robin', 'least_request']) {
+  test(`${load_balancing}, a silent replica next to a healthy one behind a dns: name: each of its attempts is abandoned at connect_timeout, calls succeed`, async (t) => {
+    const dns = await startDnsServer();
+    t.teardown(() => dns.close());
+    const healthy = await startReplica('127.0.0.1', 0);
+    t.teardown(() => healthy.stop());
+    const peer = await startSilentPeer('127.0.0.2', healthy.port);
+    t.teardown(() => peer.close());
+    dns.setA('books.test', ['127.0.0.1', '127.0.0.2']);
+    const address = `dns://${dns.address}/books.test:${healthy.port}`;
+    const { clients, manager, shutdown } = await initBooks(address, { connect_timeout: '300ms', load_balancing, connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } });
+    t.teardown(shutdown);
+
+    await within(peer.until(() => peer.closedByClient >= 3), 10_000, 'three stalled attempts abandoned');
+    t.deepEqual(endpointStates(manager.getChannel('book-service')).map(({ endpoint, state }) => `${endpoint} ${state === 'READY' ? 'READY' : 'not READY'}`), [`${healthy.address} READY`, `${peer.address} not READY`]);
+    for (let index = 0; index < 5; index += 1) t.is((await getBook(clients['book-service'], 'b1')).title, 'Book 1');
+    t.is(healthy.served, 5);
+  });
+}
+
+for (const load_balancing of ['round_robin', 'least_request']) {
+  test(`${load_balancing}: lookups sooner than connect_timeout (a refusing replica asks for them) do not restart its clock`, async (t) => {
+    const dns = await startDnsServer();
+    t.teardown(() => dns.close());
+    const peer = await startSilentPeer('127.0.0.1');
+    t.teardown(() => peer.close());
+    // Nothing listens on 127.0.0.2 at the peer's port: each refused connect asks for a lookup, and with
+    // the reconnect backoff at 100-200ms and min_resolve_interval at 100ms an answer comes several times
+    // within every connect_timeout, each handing the policy new subchannel wrappers.
+    dns.setA('silent.test', ['127.0.0.1', '127.0.0.2']);
+    const address = `dns://${dns.address}/silent.test:${peer.port}`;
+    const { manager, shutdown } = await initBooks(address, { connect_timeout: '600ms', load_balancing, min_resolve_interval: '100ms', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } });
+    t.teardown(shutdown);
+    manager.getChannel('book-service').getConnectivityState(true);
+
+    await within(peer.until(() => peer.closedByClient >= 2), 10_000, 'two stalled attempts abandoned');
+    t.true(dns.queries('silent.test', 'A') >= 3, `${dns.queries('silent.test', 'A')} lookups: the answers did come meanwhile`);
+  });
+}
 
 test('a silent peer: a wait_for_ready call keeps waiting and ends DEADLINE_EXCEEDED at its deadline', async (t) => {
   const peer = await startSilentPeer();

@@ -1,9 +1,10 @@
 // `npm run demo -- --chaos` as a user runs it: the waterfall and table are printed, the chaos phases
-// run, and Ctrl-C (SIGINT) stops every process cleanly. Each run logs into a folder of its own, and a
-// port that is taken ends the demo with one line saying which variable moves it.
+// run, and Ctrl-C (SIGINT) stops every process cleanly, also behind a pipe (`npm run demo | tee log`),
+// and the services stop by themselves if the orchestrator dies. Each run logs into a folder of its own,
+// and a port that is taken ends the demo with one line saying which variable moves it.
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { SLOW_REPLICA_MS } from '../demo/orchestrator/chaos.ts';
 import { LATENCY_NOTE } from '../demo/orchestrator/metrics-table.ts';
 import { REPLICA_NOTE } from '../demo/orchestrator/replica-lines.ts';
 import { demoMetricsPorts } from './helpers/demo-ports.ts';
+import { descendants, isRunning, type ProcessInfo } from './helpers/processes.ts';
 
 /** The environment that moves every demo port off its default: services on any free port, metrics on free ports. */
 async function movedPorts(): Promise<NodeJS.ProcessEnv> {
@@ -97,6 +99,73 @@ test('npm run demo -- --chaos prints the waterfall, the table and the chaos phas
   t.is(await exited, 0, output.slice(-2000));
   t.regex(output, /SIGINT: stopping the demo[\s\S]*stopped\./);
   await t.throwsAsync(fetch(`http://127.0.0.1:${gatewayPort}/healthz`), undefined, 'the gateway is gone');
+});
+
+/** Resolves once `output()` matches `pattern`, rejects if the process exits first. */
+function outputMatches(child: ChildProcess, output: () => string, pattern: RegExp): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const check = () => pattern.test(output()) && resolve();
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before printing ${pattern}:\n${output()}`)));
+  });
+}
+
+/** The demo's five service processes below `root`, found by their command line. */
+function demoServices(root: number): ProcessInfo[] {
+  return descendants(root).filter((process) => process.command.includes('demo/services/'));
+}
+
+/** Ends whatever a failed test left running, by pid, and the run's log folder. */
+function cleanUp(t: { teardown(fn: () => void): void }, processes: () => ProcessInfo[], output: () => string) {
+  t.teardown(() => {
+    for (const { pid } of processes()) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+    const logDir = logDirOf(output());
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
+  });
+}
+
+test.serial('Ctrl-C on `npm run demo | tee log` stops every service before the shell gets its prompt back', async (t) => {
+  const teeDir = mkdtempSync(join(tmpdir(), 'demo-tee-'));
+  const logFile = join(teeDir, 'log');
+  t.teardown(() => rmSync(teeDir, { force: true, recursive: true }));
+  // A terminal's foreground job: a process group of its own. Ctrl-C sends SIGINT to all of it at once:
+  // the shell, npm, the orchestrator, every service, and tee, whose end closes the orchestrator's stdout.
+  const shell = spawn('sh', ['-c', `npm run demo | tee '${logFile}'`], { cwd: new URL('..', import.meta.url), env: { ...process.env, ...(await movedPorts()) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  shell.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  shell.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => shell.once('exit', () => resolve()));
+  let started: ProcessInfo[] = [];
+  cleanUp(t, () => started, () => output);
+  await outputMatches(shell, () => output, /Ctrl-C stops it/);
+  started = descendants(shell.pid!);
+  const services = demoServices(shell.pid!);
+  t.is(services.length, 5, JSON.stringify(started));
+
+  const signalled = performance.now();
+  process.kill(-shell.pid!, 'SIGINT');
+  await exited;
+  t.log(`the pipeline ended ${Math.round(performance.now() - signalled)} ms after Ctrl-C`);
+  t.deepEqual(started.filter(({ pid }) => isRunning(pid)), [], 'nothing of the demo outlives the pipeline');
+});
+
+test.serial('the services stop by themselves when the orchestrator dies without stopping them', async (t) => {
+  const orchestrator = startDemoCli([], await movedPorts());
+  let output = '';
+  orchestrator.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let services: ProcessInfo[] = [];
+  cleanUp(t, () => [...services, { pid: orchestrator.pid!, command: 'demo/run.ts' }], () => output);
+  await outputMatches(orchestrator, () => output, /Sending traffic through the gateway/);
+  services = demoServices(orchestrator.pid!);
+  t.is(services.length, 5);
+
+  const killed = performance.now();
+  orchestrator.kill('SIGKILL'); // no handler runs: each service sees only its IPC channel close
+  // Processes that are not our children give no exit event: look again every 100 ms, for at most 20 s.
+  const giveUpAt = Date.now() + 20_000;
+  while (services.some(({ pid }) => isRunning(pid)) && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(services.filter(({ pid }) => isRunning(pid)), [], 'every service exited');
+  t.log(`the last service exited within ${Math.round(performance.now() - killed)} ms of the orchestrator's death`);
 });
 
 /** A listener on 127.0.0.1 holding a port, as another program on the machine would. */

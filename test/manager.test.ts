@@ -1,12 +1,12 @@
 import test from 'ava';
 import { connectivityState, Metadata, status as Status } from '@grpc/grpc-js';
-import { ConfigError, ConnectError, ConnectionManager, init, loadConfig, UnknownServiceError, type ServiceConfig } from '../src/index.ts';
+import { ConfigError, ConnectError, ConnectionManager, init, isCallFailure, loadConfig, UnknownServiceError, type ServiceConfig, type ServiceConfigInput } from '../src/index.ts';
 import { captureLogger } from './helpers/logs.ts';
 import { BookService, OrderService } from './helpers/protos.ts';
 import { deadPort, startBookServer } from './helpers/servers.ts';
 import { getBook, getBookError, streamBooks, TELEMETRY_OFF } from './helpers/calls.ts';
 
-function serviceConfig(fields: Record<string, unknown>): ServiceConfig {
+function serviceConfig(fields: Omit<ServiceConfigInput, 'name'>): ServiceConfig {
   return loadConfig({ grpc_clients: { services: [{ name: 'book-service', ...fields }] } }, { env: TELEMETRY_OFF }).services[0]!;
 }
 
@@ -22,9 +22,56 @@ test('every client of a service shares its one channel, across classes and concu
   const book = manager.getClient('book-service', BookService);
   t.is(manager.getClient('book-service', BookService), book, 'the same class gives the same client');
   const other = manager.getClient('book-service', OrderService);
-  t.is(book.getChannel(), channels[0]!);
-  t.is(other.getChannel(), channels[0]!);
+  // A grpc-js client holds a view of the shared channel (whose close() releases only that client).
+  const id = channels[0]!.getChannelzRef().id;
+  t.is(book.getChannel().getChannelzRef().id, id);
+  t.is(other.getChannel().getChannelzRef().id, id);
   t.is((await getBook(book, 'b1')).title, 'Book 1');
+});
+
+test("close() on a getClient() client releases that client only: the service's other clients and channel go on", async (t) => {
+  const server = await startBookServer();
+  t.teardown(() => server.stop());
+  const manager = new ConnectionManager();
+  t.teardown(() => manager.close(0));
+  manager.register(serviceConfig({ address: server.address }));
+  const closing = manager.getClient('book-service', BookService);
+  const staying = manager.getClient('book-service', OrderService);
+  const promise = manager.client('book-service', BookService);
+  t.is((await getBook(closing, 'b1')).title, 'Book 1');
+  closing.close();
+
+  t.is(manager.state('book-service'), 'READY', 'the shared channel is still open');
+  t.is((await getBook(promise, 'b2')).title, 'Book 2', "the promise client's calls go on");
+  t.is(await new Promise((resolve) => staying.waitForReady(Date.now() + 5_000, (error) => resolve(error ?? 'ready'))), 'ready', 'the other grpc-js client still connects');
+  const sentBefore = server.received.length;
+  const refused = await getBookError(closing, 'b3');
+  t.is(refused.code, Status.UNAVAILABLE);
+  t.regex(refused.details, /^book-service \(dns:\/\/\/127\.0\.0\.1:\d+\): this client was closed/);
+  t.is(server.received.length, sentBefore, 'the closed client sent nothing');
+  const again = manager.getClient('book-service', BookService);
+  t.not(again, closing, 'getClient() makes a new client for the class');
+  t.is((await getBook(again, 'b4')).title, 'Book 4');
+});
+
+test('a failed call through a getClient() client carries service, target, method and attempts, typed by isCallFailure()', async (t) => {
+  const server = await startBookServer({ onGetBook: () => ({ code: Status.NOT_FOUND, details: 'no such book' }) });
+  t.teardown(() => server.stop());
+  const manager = new ConnectionManager();
+  t.teardown(() => manager.close(0));
+  manager.register(serviceConfig({ address: server.address }));
+  const error: unknown = await getBookError(manager.getClient('book-service', BookService), 'b1');
+  if (!isCallFailure(error)) return t.fail('isCallFailure() recognises the error');
+  // No cast: the guard types the SDK's fields.
+  t.like({ code: error.code, details: error.details, service: error.service, method: error.method, attempts: error.attempts }, {
+    code: Status.NOT_FOUND,
+    details: 'no such book',
+    service: 'book-service',
+    method: 'book.v1.BookService/GetBook',
+    attempts: 1,
+  });
+  t.regex(error.target, /^dns:\/\/\/127\.0\.0\.1:\d+$/);
+  t.false(isCallFailure(new Error('plain')));
 });
 
 test('connectAll connects every service in parallel', async (t) => {

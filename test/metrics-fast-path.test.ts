@@ -1,6 +1,6 @@
 // The SDK's pre-aggregated call metrics (handed to OpenTelemetry through a MetricProducer) equal, bucket
 // for bucket, what the OpenTelemetry API instruments record for the same measurements. Real calls of
-// every outcome feed both recorders at once; two real Prometheus exporters are scraped over HTTP.
+// every outcome (transparent retries included) feed both recorders at once; two real Prometheus exporters are scraped over HTTP.
 import test from 'ava';
 import { createServer, type Server } from 'node:http';
 import { Metadata, status as Status } from '@grpc/grpc-js';
@@ -13,6 +13,7 @@ import { CallMetricsProducer } from '../src/telemetry/metric-producer.ts';
 import { callTelemetryFor } from './helpers/call-telemetry.ts';
 import { getBook, getBookError, streamBooks } from './helpers/calls.ts';
 import { BookService } from './helpers/protos.ts';
+import { startRefusingProxy } from './helpers/refusing-proxy.ts';
 import { startBookServer } from './helpers/servers.ts';
 
 /** Records every measurement into both recorders, with the same values. */
@@ -68,16 +69,22 @@ test('fast-path metrics equal the API instruments bucket for bucket, for calls o
       if (call.request.id === 'boom') return { code: Status.INTERNAL, details: 'boom' };
     },
   });
-  t.teardown(() => server.stop());
+  // Every 7th stream is refused and retried transparently.
+  const proxy = await startRefusingProxy(server.address, (stream) => stream % 7 === 0);
+  t.teardown(async () => {
+    await proxy.close();
+    await server.stop();
+  });
+  const address = proxy.address;
 
   const producer = new CallMetricsProducer();
   const fast = await prometheusEndpoint(t, [producer]);
   const api = await prometheusEndpoint(t, []);
-  const config = loadConfig({ grpc_clients: { services: [{ name: 'books', address: server.address, retry: { max: 2 } }] } }, { env: {} }).services[0]!;
-  const aggregating = new AggregatingRecorder(`dns:///${server.address}`, 'books');
+  const config = loadConfig({ grpc_clients: { services: [{ name: 'books', address, retry: { max: 2 } }] } }, { env: {} }).services[0]!;
+  const aggregating = new AggregatingRecorder(`dns:///${address}`, 'books');
   producer.add(aggregating);
   const instruments = createClientInstruments(api.provider.getMeter('grpcclient'));
-  const recorder = new TeeRecorder(aggregating, new InstrumentRecorder(instruments, `dns:///${server.address}`, 'books'));
+  const recorder = new TeeRecorder(aggregating, new InstrumentRecorder(instruments, `dns:///${address}`, 'books'));
   const manager = new ConnectionManager({ telemetryFor: (service) => callTelemetryFor(service, recorder) });
   manager.register(config);
   t.teardown(() => manager.close(0));
@@ -92,6 +99,7 @@ test('fast-path metrics equal the API instruments bucket for bucket, for calls o
   const [fastText, apiText] = await Promise.all([fast.scrape(), api.scrape()]);
   const fastSamples = callSamples(fastText);
   t.true(fastSamples.some((line) => line.startsWith('grpc_client_call_retries_bucket')), 'the retried calls are in the scrape');
+  t.true(fastSamples.some((line) => line.startsWith('grpc_client_call_transparent_retries_bucket')), 'and the transparently retried ones');
   t.true(fastSamples.some((line) => line.includes('grpc_status="INTERNAL"')));
   t.true(fastSamples.length > 100, `${fastSamples.length} sample lines`);
   t.deepEqual(fastSamples, callSamples(apiText));

@@ -1,4 +1,5 @@
-// Replicas behind one DNS name coming and going under steady traffic, through init() and real servers.
+// Replicas behind one DNS name coming and going under steady traffic, and one refusing connections,
+// through init() and real servers: what the client asks of DNS and what it costs.
 import test from 'ava';
 import { once } from 'node:events';
 import { init } from '../src/index.ts';
@@ -6,7 +7,7 @@ import { endpointStates } from '../src/channels/endpoint-states.ts';
 import { BookService } from './helpers/protos.ts';
 import { TELEMETRY_OFF } from './helpers/calls.ts';
 import { startDnsServer, type TestDnsServer } from './helpers/dns-server.ts';
-import { servedAtLeast, startReplica, startReplicas, steadyTraffic, type Replica } from './helpers/replicas.ts';
+import { call, servedAtLeast, startReplica, startReplicas, steadyTraffic, type Replica } from './helpers/replicas.ts';
 
 const NAME = 'books.test';
 const RESOLVE_INTERVAL_MS = 200;
@@ -21,6 +22,7 @@ async function clientsFor(dns: TestDnsServer, port: number) {
             address: `dns://${dns.address}/${NAME}:${port}`,
             load_balancing: 'round_robin',
             resolve_interval: `${RESOLVE_INTERVAL_MS}ms`,
+            min_resolve_interval: `${RESOLVE_INTERVAL_MS}ms`,
             connect: 'eager',
             retry: { max: 3, backoff: '10ms', max_backoff: '50ms' },
           },
@@ -93,4 +95,75 @@ test('scale down 3 -> 2: a replica dropped from DNS and shut down gracefully und
   const endpoints = endpointStates(manager.getChannel('book-service')).map((entry) => entry.endpoint);
   t.deepEqual(endpoints, [one.address, two.address], 'the channel no longer holds the removed replica');
   t.log(`${traffic.ok} calls ok; the removed replica served ${three.served}`);
+});
+
+/** One call every `everyMs` until stop(): light traffic, so the client's CPU is what the resolver costs. */
+function pacedCalls(client: Parameters<typeof steadyTraffic>[0], everyMs: number) {
+  let running = true;
+  const result = { ok: 0, failures: [] as Error[] };
+  const loop = (async () => {
+    while (running) {
+      await call(client).then(() => (result.ok += 1), (error: Error) => result.failures.push(error));
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return Object.assign(result, { stop: async () => ((running = false), await loop) });
+}
+
+const WINDOW_MS = 4_000;
+
+for (const load_balancing of ['round_robin', 'least_request'] as const) {
+  // Serial: the CPU measured is the whole process's, so no other test may run meanwhile.
+  test.serial(`${load_balancing}, one of two replicas refusing connections: DNS is asked once per min_resolve_interval, the client stays calm, calls succeed`, async (t) => {
+    const dns = await startDnsServer();
+    t.teardown(() => dns.close());
+    // Nothing listens on 127.0.0.2 at the healthy replica's port: every connect there is refused.
+    const healthy = await startReplica('127.0.0.1', 0);
+    t.teardown(() => healthy.stop());
+    dns.setA(NAME, [healthy.host, '127.0.0.2']);
+    const { clients, shutdown } = await init({
+      config: { grpc_clients: { services: [{ name: 'book-service', address: `dns://${dns.address}/${NAME}:${healthy.port}`, load_balancing, min_resolve_interval: '1s', connect: 'eager' }] } },
+      clients: { 'book-service': BookService },
+      env: TELEMETRY_OFF,
+    });
+    t.teardown(shutdown);
+
+    const lookupsBefore = dns.queries(NAME, 'A');
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const calls = pacedCalls(clients['book-service'], 50);
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+    await calls.stop();
+    const windowMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1_000;
+    const lookups = dns.queries(NAME, 'A') - lookupsBefore;
+
+    t.log(`${lookups} lookups (A queries) in ${Math.round(windowMs)}ms, client CPU ${Math.round(cpuMs)}ms (${((100 * cpuMs) / windowMs).toFixed(1)}%), ${calls.ok} calls ok`);
+    // One per second at most (plus one that may straddle the window's start); at least one, as a
+    // refusing replica may have moved and only DNS can say where.
+    t.true(lookups >= 1 && lookups <= Math.ceil(windowMs / 1_000) + 1, `${lookups} lookups in ${Math.round(windowMs)}ms`);
+    t.true(cpuMs < 0.2 * windowMs, `client CPU ${Math.round(cpuMs)}ms in ${Math.round(windowMs)}ms`);
+    t.deepEqual(calls.failures.map((error) => error.message), []);
+    t.true(calls.ok > 10 && healthy.served === calls.ok, `${calls.ok} calls ok, ${healthy.served} served by the healthy replica`);
+  });
+}
+
+test('two healthy replicas behind the name: one lookup at connect, none while calls flow', async (t) => {
+  const dns = await startDnsServer();
+  t.teardown(() => dns.close());
+  const replicas = await startReplicas(['127.0.0.1', '127.0.0.2']);
+  t.teardown(() => stopAll(replicas));
+  dns.setA(NAME, replicas.map((replica) => replica.host));
+  const { clients, shutdown } = await init({
+    config: { grpc_clients: { services: [{ name: 'book-service', address: `dns://${dns.address}/${NAME}:${replicas[0]!.port}`, load_balancing: 'round_robin', connect: 'eager' }] } },
+    clients: { 'book-service': BookService },
+    env: TELEMETRY_OFF,
+  });
+  t.teardown(shutdown);
+  const calls = pacedCalls(clients['book-service'], 20);
+  await within(Promise.all(replicas.map((replica) => servedAtLeast(replica, 20))), 10_000, 'both replicas serving');
+  await calls.stop();
+  t.is(dns.queries(NAME, 'A'), 1);
+  t.deepEqual(calls.failures.map((error) => error.message), []);
 });

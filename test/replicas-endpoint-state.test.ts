@@ -43,7 +43,7 @@ async function threeReplicasBehindOneName(t: ExecutionContext) {
 test.serial('each endpoint has its own state series: READY, TRANSIENT_FAILURE when its server dies, gone when DNS drops it', async (t) => {
   const { dns, one, two, three, address } = await threeReplicasBehindOneName(t);
   const sdk = await init({
-    config: { grpc_clients: { services: [{ name: 'replicated', address, load_balancing: 'round_robin', resolve_interval: '200ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
+    config: { grpc_clients: { services: [{ name: 'replicated', address, load_balancing: 'round_robin', resolve_interval: '200ms', min_resolve_interval: '200ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
     clients: { replicated: BookService },
     env: TELEMETRY_IN_MEMORY,
   });
@@ -133,7 +133,7 @@ for (const policy of ['round_robin', 'least_request'] as const) {
   test.serial(`${policy}: a replica going down keeps the connections to the others across re-resolutions`, async (t) => {
     const { dns, one, two, three, address } = await threeReplicasBehindOneName(t);
     const sdk = await init({
-      config: { grpc_clients: { services: [{ name: 'kept', address, load_balancing: policy, resolve_interval: '100ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
+      config: { grpc_clients: { services: [{ name: 'kept', address, load_balancing: policy, resolve_interval: '100ms', min_resolve_interval: '100ms', connect: 'eager', reconnect: { initial_backoff: '100ms', max_backoff: '200ms' } }] } },
       clients: { kept: BookService },
       env: { ...TELEMETRY_IN_MEMORY, GRPC_CLIENTS_TELEMETRY_ENABLED: 'false' },
     });

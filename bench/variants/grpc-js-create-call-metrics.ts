@@ -10,7 +10,7 @@ export const create: VariantFactory = async ({ address }) => {
     started: () => series.attemptStarted(),
     ended: (code, seconds, sentBytes, rcvdBytes) => {
       series.attemptEnded(code, seconds, sentBytes, rcvdBytes);
-      series.callEnded(code, seconds, 0, 0, 0);
+      series.callEnded(code, seconds, 0, 0, 0, 0);
     },
   });
   return { unary: calls.unary, stream: calls.stream, traceRatio: 0, close: async () => calls.close() };

@@ -1,7 +1,7 @@
 // The grpcclient variants: one init() with the bench server as an eager service, differing in the
 // telemetry section of the config and in the front door (promise client, or a grpc-js client through
 // the SDK's one interceptor).
-import { init } from '../../src/index.ts';
+import { init, type TelemetryConfigInput } from '../../src/index.ts';
 import type { BookServiceClient } from '../../protos/gen/book/v1/BookService.ts';
 import * as grpc from '@grpc/grpc-js';
 import { GET_BOOK_REQUEST, loadBookProto, STREAM_LIMIT } from '../book-proto.ts';
@@ -13,7 +13,7 @@ export type TelemetryProfile = 'off' | 'all' | 'production' | 'app';
 export type FrontDoor = 'promise' | 'grpc-js';
 
 /** grpc_clients.telemetry for each profile: traces to the sink, metrics on the (unscraped) Prometheus endpoint, logs at info. */
-export function telemetryConfig(profile: TelemetryProfile, sinkUrl: string) {
+export function telemetryConfig(profile: TelemetryProfile, sinkUrl: string): TelemetryConfigInput {
   if (profile === 'off') return { enabled: false };
   if (profile === 'app') return { enabled: true, logs: { level: 'info' } };
   return {

@@ -3,7 +3,7 @@
 // `traceresponse` header so a client (the demo orchestrator) can find the request's trace.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { grpcCode } from '../server/server-span.ts';
+import { grpcCode, grpcDetails } from '../server/server-span.ts';
 import { httpStatusOf } from './http-status.ts';
 import { match, type Route } from './routes.ts';
 
@@ -39,8 +39,10 @@ async function serve(table: Route[], request: IncomingMessage, response: ServerR
     const code = grpcCode(error);
     const httpStatus = httpStatusOf(code);
     span.setAttribute('http.response.status_code', httpStatus);
-    if (httpStatus >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-    send(response, httpStatus, { error: (error as Error).message, grpcCode: code });
+    // The client gets what the backend said (details), not the CallError's message, which prefixes the code.
+    const details = grpcDetails(error);
+    if (httpStatus >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: details });
+    send(response, httpStatus, { error: details, grpcCode: code });
   } finally {
     span.end();
   }

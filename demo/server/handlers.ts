@@ -3,7 +3,7 @@
 // their business logic.
 import { Metadata, status as Status, type handleServerStreamingCall, type handleUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Faults } from './faults.ts';
-import { grpcCode, inServerSpan } from './server-span.ts';
+import { grpcCode, grpcDetails, inServerSpan } from './server-span.ts';
 import type { ServedCalls } from './served-calls.ts';
 
 /** An error a handler throws to answer with a status other than OK. */
@@ -38,7 +38,7 @@ export function handlersFor(serviceName: string, faults?: Faults, served?: Serve
     serverStream: (method, handle) => (call) => {
       run(method, call, () => handle(call.request, (message) => writeUnlessCancelled(call, message), call.metadata)).then(
         () => call.end(),
-        (error: unknown) => call.destroy(Object.assign(new Error((error as Error).message), statusOf(error))),
+        (error: unknown) => call.destroy(Object.assign(new Error(grpcDetails(error)), statusOf(error))),
       );
     },
   };
@@ -49,5 +49,5 @@ function writeUnlessCancelled<Req, Res>(call: ServerWritableStream<Req, Res>, me
 }
 
 function statusOf(error: unknown): { code: Status; details: string; metadata: Metadata } {
-  return { code: grpcCode(error), details: (error as Error)?.message ?? String(error), metadata: new Metadata() };
+  return { code: grpcCode(error), details: grpcDetails(error), metadata: new Metadata() };
 }

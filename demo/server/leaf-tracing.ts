@@ -5,13 +5,16 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { otlpSpanExporter } from '../../src/telemetry/otlp-exporters.ts';
 
 export function leafTracing(serviceName: string, env = process.env): { shutdown(): Promise<void> } {
   const base = env['GRPC_CLIENTS_TELEMETRY_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'] || 'http://localhost:4318';
-  const exporter = new OTLPTraceExporter({ url: `${base.replace(/\/$/, '')}/v1/traces` });
+  // The SDK's own OTLP exporter, stopped as the SDK stops it: one last attempt, then nothing held open.
+  const lastAttempt = new AbortController();
+  const cutOff = new AbortController();
+  const exporter = otlpSpanExporter(`${base.replace(/\/$/, '')}/v1/traces`, 10_000, { lastAttempt: lastAttempt.signal, cutOff: cutOff.signal });
   // OTEL_BSP_SCHEDULE_DELAY is the standard knob; the orchestrator lowers it so the waterfall is ready sooner.
   const scheduledDelayMillis = Number(env['OTEL_BSP_SCHEDULE_DELAY']) || 5_000;
   const provider = new TracerProvider({
@@ -22,5 +25,13 @@ export function leafTracing(serviceName: string, env = process.env): { shutdown(
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   // Losing the last spans must not turn a clean stop into a failed one (the collector may be gone first).
-  return { shutdown: () => provider.shutdown().catch(() => undefined) };
+  return {
+    shutdown: () => {
+      lastAttempt.abort();
+      return provider
+        .shutdown()
+        .catch(() => undefined)
+        .finally(() => cutOff.abort());
+    },
+  };
 }

@@ -50,3 +50,13 @@ export function grpcCode(error: unknown): Status {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' && Status[code] !== undefined ? code : Status.UNKNOWN;
 }
+
+/**
+ * The status details an error carries: what the server said for a failed call (a CallError's or grpc-js
+ * ServiceError's `details`; their message adds the code, "14 UNAVAILABLE: ..."), else the message.
+ */
+export function grpcDetails(error: unknown): string {
+  const details = (error as { details?: unknown } | null)?.details;
+  if (typeof details === 'string') return details;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -13,13 +13,11 @@ export const CONNECT_ATTEMPT_OPTION = 'grpcclient.connect_attempt';
 export class ConnectAttempt {
   private socket: Socket | undefined;
   private secured = false;
-  private abandonedAs: string | undefined;
 
   /** A new attempt starts: forget the last one's socket. */
   reset(): void {
     this.socket = undefined;
     this.secured = false;
-    this.abandonedAs = undefined;
   }
 
   tcpConnected(socket: Socket): void {
@@ -36,13 +34,13 @@ export class ConnectAttempt {
 
   /**
    * Says which step made no progress and closes the socket, which makes grpc-js fail the attempt and
-   * back off as after any failed connect. Several wrappers of one subchannel may ask: same answer.
+   * back off as after any failed connect.
    */
   abandon(address: string, timeoutMs: number): string {
-    this.abandonedAs ??= this.describe(address, timeoutMs);
+    const reason = this.describe(address, timeoutMs);
     this.socket?.destroy();
     this.socket = undefined;
-    return this.abandonedAs;
+    return reason;
   }
 
   private describe(address: string, timeoutMs: number): string {

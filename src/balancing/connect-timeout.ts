@@ -1,8 +1,11 @@
 // The SDK's top load-balancing policy: it wraps every service's policy and gives each connection attempt
 // connect_timeout to reach READY (grpc-js has no such limit, grpc-node #2785), then fails and abandons it.
-// Its picker is also where hedges are steered to addresses their call has not used (distinct-hedges.ts).
+// Its picker is also where hedges are steered to addresses their call has not used (distinct-hedges.ts),
+// and where the call engine learns of the streams grpc-js opens for an attempt (attempt-streams.ts).
 import { connectivityState as ConnectivityState, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { ConnectAttempt, CONNECT_ATTEMPT_OPTION } from './connect-attempt.ts';
+import { ConnectClock, type TimeoutObserver } from './connect-clock.ts';
+import { completePick, streamObserverOf } from './attempt-streams.ts';
 import { pickAvoidingUsed } from './distinct-hedges.ts';
 
 type SubchannelInterface = experimental.SubchannelInterface;
@@ -36,59 +39,35 @@ export class ConnectTimeoutConfig implements experimental.TypedLoadBalancingConf
 }
 
 /**
- * A subchannel as the child policy sees it: the real state, except that an attempt still CONNECTING
- * after the timeout is reported TRANSIENT_FAILURE (with why) and its socket is closed, so grpc-js
- * backs off and tries again instead of waiting forever.
+ * A subchannel as the child policy sees it: the real state, except that an attempt its ConnectClock
+ * gave up on is reported TRANSIENT_FAILURE (with why), so policies move on instead of waiting forever.
  */
-class ConnectTimeoutSubchannel extends BaseSubchannelWrapper {
-  private readonly attempt: ConnectAttempt;
-  private readonly timeoutMs: number;
+class ConnectTimeoutSubchannel extends BaseSubchannelWrapper implements TimeoutObserver {
+  private readonly clock: ConnectClock;
   private readonly release: () => void;
   private readonly listeners = new Set<StateListener>();
   private reported: ConnectivityState;
   private keepaliveTime = -1;
-  private timer: NodeJS.Timeout | undefined;
-  /** Set from the timeout until the attempt ends; the state reports of that attempt carry it. */
-  private timeoutMessage: string | undefined;
 
-  constructor(child: SubchannelInterface, attempt: ConnectAttempt, timeoutMs: number, release: () => void) {
+  constructor(child: SubchannelInterface, clock: ConnectClock, release: () => void) {
     super(child);
-    this.attempt = attempt;
-    this.timeoutMs = timeoutMs;
+    this.clock = clock;
     this.release = release;
-    this.reported = child.getConnectivityState();
+    const state = child.getConnectivityState();
+    // Made after the timeout, while grpc-js has not yet seen the closed socket: already failed.
+    this.reported = state === ConnectivityState.CONNECTING && clock.abandonedAs ? ConnectivityState.TRANSIENT_FAILURE : state;
     child.addConnectivityStateListener(this.onChildState);
-    // A pooled subchannel may already be mid-attempt; it gets the full timeout from now.
-    if (this.reported === ConnectivityState.CONNECTING) this.armTimer();
+    clock.observe(this);
   }
 
   private readonly onChildState: StateListener = (_subchannel, _previous, next, keepaliveTime, errorMessage) => {
     this.keepaliveTime = keepaliveTime;
-    this.clearTimer();
-    const timedOut = this.timeoutMessage;
-    this.timeoutMessage = undefined;
-    if (next === ConnectivityState.CONNECTING) {
-      this.attempt.reset();
-      this.armTimer();
-    }
     // The failure grpc-js reports after we closed the socket is ours: keep saying why.
-    this.report(next, next === ConnectivityState.TRANSIENT_FAILURE && timedOut ? timedOut : errorMessage);
+    this.report(next, next === ConnectivityState.TRANSIENT_FAILURE ? (this.clock.abandonedAs ?? errorMessage) : errorMessage);
   };
 
-  private armTimer(): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.child.getConnectivityState() !== ConnectivityState.CONNECTING) return;
-      this.timeoutMessage = this.attempt.abandon(this.getAddress(), this.timeoutMs);
-      this.report(ConnectivityState.TRANSIENT_FAILURE, this.timeoutMessage);
-    }, this.timeoutMs);
-    // A connection attempt must never keep the process alive on its own.
-    this.timer.unref();
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  attemptTimedOut(reason: string): void {
+    this.report(ConnectivityState.TRANSIENT_FAILURE, reason);
   }
 
   private report(next: ConnectivityState, errorMessage: string | undefined): void {
@@ -112,22 +91,27 @@ class ConnectTimeoutSubchannel extends BaseSubchannelWrapper {
   }
   protected override destroy(): void {
     super.destroy();
-    this.clearTimer();
+    this.clock.unobserve(this);
     this.child.removeConnectivityStateListener(this.onChildState);
     this.release();
   }
 }
 
-/** Hands the channel the subchannel under our wrapper, steering hedges away from addresses their call used. */
+/**
+ * Hands the channel the subchannel under our wrapper, steering hedges away from addresses their call used
+ * and telling the call engine about the streams of its attempts (attempt-streams.ts).
+ */
 class UnwrappingPicker implements experimental.Picker {
   private readonly inner: experimental.Picker;
   constructor(inner: experimental.Picker) {
     this.inner = inner;
   }
   pick(args: experimental.PickArgs): experimental.PickResult {
+    const observer = streamObserverOf(args.metadata);
+    observer?.picked();
     const result = pickAvoidingUsed((pickArgs) => this.inner.pick(pickArgs), args, addressOf);
     if (result.pickResultType !== PickResultType.COMPLETE || !(result.subchannel instanceof ConnectTimeoutSubchannel)) return result;
-    return { ...result, subchannel: result.subchannel.unwrapped() };
+    return completePick(result, result.subchannel.unwrapped(), observer);
   }
 }
 
@@ -144,6 +128,8 @@ export class ConnectTimeoutLoadBalancer implements experimental.LoadBalancer {
    * object here would make grpc-js open a new connection to every address on every re-resolution.
    */
   private readonly attempts = new Map<string, { attempt: ConnectAttempt; holders: number }>();
+  /** One clock per real subchannel, kept as long as grpc-js keeps the subchannel (see connect-clock.ts). */
+  private readonly clocks = new WeakMap<object, ConnectClock>();
 
   constructor(helper: experimental.ChannelControlHelper) {
     this.child = new ChildLoadBalancerHandler(
@@ -163,8 +149,14 @@ export class ConnectTimeoutLoadBalancer implements experimental.LoadBalancer {
     }
     entry.holders += 1;
     const held = entry;
-    const real = helper.createSubchannel(address, { ...args, [CONNECT_ATTEMPT_OPTION]: held.attempt });
-    return new ConnectTimeoutSubchannel(real, held.attempt, this.timeoutMs, () => {
+    const child = helper.createSubchannel(address, { ...args, [CONNECT_ATTEMPT_OPTION]: held.attempt });
+    const real = child.getRealSubchannel();
+    let clock = this.clocks.get(real);
+    if (!clock) {
+      clock = new ConnectClock(real, held.attempt, () => this.timeoutMs);
+      this.clocks.set(real, clock);
+    }
+    return new ConnectTimeoutSubchannel(child, clock, () => {
       held.holders -= 1;
     });
   }

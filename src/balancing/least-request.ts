@@ -1,7 +1,7 @@
 // The least_request load-balancing policy for grpc-js: one connection per endpoint (like round_robin),
 // and each call goes to the cheaper of two random READY endpoints by latency × calls in flight.
 import { connectivityState as ConnectivityState, experimental, type ChannelOptions } from '@grpc/grpc-js';
-import { EndpointLoad, type Clock } from './endpoint-load.ts';
+import { EndpointLoad } from './endpoint-load.ts';
 import { chooseOfTwo, type Random } from './p2c.ts';
 
 type Endpoint = experimental.Endpoint;
@@ -24,6 +24,22 @@ export class LeastRequestConfig implements experimental.TypedLoadBalancingConfig
   }
 }
 
+/**
+ * The channel option that hands the policy the call engine's scheduler (src/call/scheduler.ts), so one
+ * injected object is the clock and the randomness of calls and of picks alike. grpc-js passes channel
+ * options to balancers as they are; grpc-js-xds hands its balancers objects the same way.
+ */
+export const SCHEDULER_OPTION = 'grpcclient.scheduler';
+
+/** What the policy uses of the call scheduler: monotonic milliseconds and a uniform [0, 1) draw. */
+export interface PolicyScheduler {
+  now(): number;
+  random(): number;
+}
+
+/** For a channel made without the option (not one of the SDK's): the process's own clock and randomness. */
+const processScheduler: PolicyScheduler = { now: () => performance.now(), random: () => Math.random() };
+
 /** One READY endpoint as the picker sees it: its load record and its own (pick_first) picker. */
 export interface ReadyEndpoint {
   readonly load: EndpointLoad;
@@ -33,17 +49,17 @@ export interface ReadyEndpoint {
 /** Picks per call with chooseOfTwo and counts the call into the chosen endpoint's load while it runs. */
 export class LeastRequestPicker implements Picker {
   private readonly ready: readonly ReadyEndpoint[];
+  private readonly scheduler: PolicyScheduler;
   private readonly random: Random;
-  private readonly now: Clock;
 
-  constructor(ready: readonly ReadyEndpoint[], random: Random = Math.random, now: Clock = monotonicNow) {
+  constructor(ready: readonly ReadyEndpoint[], scheduler: PolicyScheduler) {
     this.ready = ready;
-    this.random = random;
-    this.now = now;
+    this.scheduler = scheduler;
+    this.random = () => scheduler.random();
   }
 
   pick(args: experimental.PickArgs): PickResult {
-    const { load, picker } = chooseOfTwo(this.ready, this.random, this.now);
+    const { load, picker } = chooseOfTwo(this.ready, this.random, this.scheduler.now());
     const result = picker.pick(args);
     if (result.pickResultType !== PickResultType.COMPLETE) return result;
     let startedAt = 0;
@@ -62,11 +78,6 @@ export class LeastRequestPicker implements Picker {
   }
 }
 
-/** performance.now(): sub-millisecond and never jumps with the wall clock, unlike Date.now(). */
-function monotonicNow(): number {
-  return performance.now();
-}
-
 interface Child {
   readonly leaf: InstanceType<typeof LeafLoadBalancer>;
   readonly load: EndpointLoad;
@@ -77,6 +88,8 @@ export class LeastRequestLoadBalancer implements experimental.LoadBalancer {
   private readonly childHelper: experimental.ChannelControlHelper;
   /** Children by endpoint; kept across address updates, so connections and latency history survive re-resolution. */
   private children = new Map<string, Child>();
+  /** Read from the channel options at the first address update (grpc-js gives a balancer no options before). */
+  private scheduler: PolicyScheduler = processScheduler;
   private state: ConnectivityState = ConnectivityState.IDLE;
   private lastError: string | null = null;
   private updating = false;
@@ -99,6 +112,7 @@ export class LeastRequestLoadBalancer implements experimental.LoadBalancer {
       if (this.children.size === 0) this.setState(ConnectivityState.TRANSIENT_FAILURE, new UnavailablePicker(endpoints.error), endpoints.error.details);
       return true;
     }
+    this.scheduler = (options[SCHEDULER_OPTION] as PolicyScheduler | undefined) ?? processScheduler;
     this.updating = true;
     const next = new Map<string, Child>();
     for (const endpoint of endpoints.value) {
@@ -109,7 +123,7 @@ export class LeastRequestLoadBalancer implements experimental.LoadBalancer {
         next.set(key, existing);
       } else if (!next.has(key)) {
         const leaf = new LeafLoadBalancer(endpoint, this.childHelper, options, resolutionNote);
-        next.set(key, { leaf, load: new EndpointLoad(monotonicNow) });
+        next.set(key, { leaf, load: new EndpointLoad(() => this.scheduler.now()) });
         leaf.startConnecting();
       }
     }
@@ -132,7 +146,7 @@ export class LeastRequestLoadBalancer implements experimental.LoadBalancer {
     const ready = children.filter((child) => child.leaf.getConnectivityState() === ConnectivityState.READY);
     const any = (state: ConnectivityState) => children.some((child) => child.leaf.getConnectivityState() === state);
     if (ready.length > 0) {
-      this.setState(ConnectivityState.READY, new LeastRequestPicker(ready.map((child) => ({ load: child.load, picker: child.leaf.getPicker() }))), null);
+      this.setState(ConnectivityState.READY, new LeastRequestPicker(ready.map((child) => ({ load: child.load, picker: child.leaf.getPicker() })), this.scheduler), null);
     } else if (any(ConnectivityState.CONNECTING)) {
       this.setState(ConnectivityState.CONNECTING, new QueuePicker(this), null);
     } else if (any(ConnectivityState.TRANSIENT_FAILURE)) {

@@ -6,18 +6,25 @@
 //
 // States: IDLE → ATTEMPTING (one or more attempts on the wire, none committed) ⇄ BACKOFF (none on the wire:
 // waiting for the next retry, or for a hedge a pushback delayed) → COMMITTED (one attempt's response is
-// the call's) → DONE. Attempts are kept in a list, each with its own sizes, times, peer and status, never as
-// "the current attempt": hedged attempts overlap (gRFC A6 hedgingPolicy).
+// the call's, or a request did not fit the replay buffer) → DONE. Attempts are kept in a list, each with
+// its own sizes, times, peer and status, never as "the current attempt": hedged attempts overlap (gRFC A6
+// hedgingPolicy). Requests are kept for replay (within ReplayBudget) until the call commits; a request
+// stream's attempts each take them one write at a time (attempt.ts), as grpc-js's calls require.
+//
+// Transparent retries (A6: a stream refused before the server's application saw it) are grpc-js's, made
+// inside one attempt: grpc-js does them right on every version, where the engine could only guess them
+// from error text. They change no state and cost no attempt or throttle token; the SDK's picker reports
+// them (balancing/attempt-streams.ts), and the refused stream is kept for telemetry as an attempt of its own.
 import { Metadata, status as Status, type CallCredentials, type Channel, type InterceptingListener, type StatusObject } from '@grpc/grpc-js';
 import { readPushback, type Pushback } from '../retry/pushback.ts';
 import type { CallTelemetry, CallTrace } from '../telemetry/call-telemetry.ts';
+import { observeStreams } from '../balancing/attempt-streams.ts';
 import { registerRouting, ROUTING_HEADER, type AttemptRouting } from '../balancing/distinct-hedges.ts';
 import type { CallPolicy } from '../retry/policy.ts';
+import { EngineAttempt, REFUSED, type Attempt, type RefusalListener, type RefusedStream, type WireCall } from './attempt.ts';
 import type { CallScheduler } from './scheduler.ts';
 import type { ServiceCalls } from './service-calls.ts';
 
-/** What grpc-js's Channel.createCall returns: one attempt on the wire. */
-type WireCall = ReturnType<Channel['createCall']>;
 type WriteContext = { callback?: (error?: Error | null) => void; flags?: number };
 type ParentCall = Parameters<Channel['createCall']>[3];
 
@@ -42,27 +49,6 @@ export interface CallStatus extends StatusObject {
   attempts: number;
 }
 
-/** One attempt: a grpc-js call and what happened to it. */
-export interface Attempt {
-  /** 1-based, in start order. */
-  readonly number: number;
-  readonly wire: WireCall;
-  /** clock.now() at start and at status, and the wall-clock start for a span written afterwards. */
-  readonly startedAt: number;
-  readonly startedAtEpochMs: number;
-  endedAt?: number;
-  status?: StatusObject;
-  /** "ip:port" of the server that answered, read when the attempt ends. */
-  peer?: string;
-  sentBytes: number;
-  rcvdBytes: number;
-  /** Cancelled by the call itself because another attempt's answer was the call's (a lost hedge). */
-  superseded?: boolean;
-  /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
-  routing?: AttemptRouting;
-  forgetRouting?: () => void;
-}
-
 export interface ClientCallOptions {
   /** Epoch milliseconds or a Date; undefined: the service default. */
   deadline?: Date | number | undefined;
@@ -77,13 +63,15 @@ export interface ClientCallOptions {
    * attempt may carry it as it is; otherwise it is the caller's object, which is never changed.
    */
   ownsMetadata?: boolean;
+  /** The call is refused before any attempt (a released client): it ends with this status, nothing sent. */
+  refusal?: { code: Status; details: string } | undefined;
 }
 
 type State = 'IDLE' | 'ATTEMPTING' | 'BACKOFF' | 'COMMITTED' | 'DONE';
 
 const NO_LISTENER: Partial<InterceptingListener> = Object.freeze({});
 
-export class ClientCall {
+export class ClientCall implements RefusalListener {
   private readonly service: ServiceCalls;
   private readonly method: CallMethod;
   /** Full method name without the leading slash. */
@@ -103,10 +91,21 @@ export class ClientCall {
   private startedAt = 0;
   readonly attempts: Attempt[] = [];
   /** Attempts still on the wire. */
-  private readonly live: Attempt[] = [];
-  private committed: Attempt | undefined;
-  /** Requests kept for replay until the call commits; only unary-request methods are ever replayed. */
+  private readonly live: EngineAttempt[] = [];
+  private committed: EngineAttempt | undefined;
+  /** Requests go through each attempt's outbox: a request stream that may have several attempts. */
+  private readonly queuedWrites: boolean;
+  /** Streams grpc-js retried transparently, if any. */
+  refusedStreams: RefusedStream[] | undefined;
+  /** Requests kept for replay until the call commits (calls with a policy only), and the bytes reserved for them. */
   private readonly sent: Buffer[] = [];
+  private reserved = 0;
+  /**
+   * A request did not fit the replay buffer while no attempt was on the wire: the next attempt carries
+   * it, is committed as it starts, and then lets the writers waiting here go on.
+   */
+  private commitNextAttempt = false;
+  private heldWrites: (() => void)[] | undefined;
   private halfClosed = false;
   private readsWanted = 0;
   /** The backoff timer (retry) or the next-hedge timer (hedging); one at a time. */
@@ -117,6 +116,7 @@ export class ClientCall {
   /** The status of the last failed hedge, reported if no other hedge answers. */
   private lastStatus: StatusObject | undefined;
   private cancelledByCaller = false;
+  private refused = false;
 
   constructor(service: ServiceCalls, method: CallMethod, options: ClientCallOptions = {}) {
     this.service = service;
@@ -125,7 +125,8 @@ export class ClientCall {
     this.options = options;
     this.clock = service.scheduler;
     this.telemetry = service.telemetry;
-    this.policy = service.policyFor(this.methodName, method.requestStream);
+    this.policy = service.policyFor(this.methodName);
+    this.queuedWrites = method.requestStream && this.policy.kind !== 'none';
   }
 
   // ---- The grpc-js call interface: what a front door calls ------------------------------------------
@@ -136,14 +137,21 @@ export class ClientCall {
     this.startedAt = this.clock.now();
     this.deadline = this.service.deadlineFor(this.options.deadline, this.clock.wallNow());
     this.trace = this.telemetry?.startCall(this.methodName, metadata, this.method.requestStream || this.method.responseStream);
-    const refusal = this.service.admit(this);
+    const refusal = this.options.refusal ?? this.refusalByService();
     if (refusal !== undefined) {
+      this.refused = true;
       this.state = 'BACKOFF'; // nothing on the wire; finish() reports the refusal
-      this.clock.immediate(() => this.finish({ code: Status.UNAVAILABLE, details: refusal, metadata: new Metadata() }));
+      this.clock.immediate(() => this.finish({ ...refusal, metadata: new Metadata() }));
       return;
     }
     this.startAttempt();
     if (this.policy.kind === 'hedging') this.scheduleHedge(this.policy.delay);
+  }
+
+  /** Admits the call into the service's in-flight set, or says why it is refused (the manager is closing). */
+  private refusalByService(): { code: Status; details: string } | undefined {
+    const refusal = this.service.admit(this);
+    return refusal === undefined ? undefined : { code: Status.UNAVAILABLE, details: refusal };
   }
 
   sendMessageWithContext(context: WriteContext, message: unknown): void {
@@ -154,8 +162,21 @@ export class ClientCall {
       return this.cancelWithStatus(Status.INTERNAL, `Request message serialization failure: ${(error as Error).message}`);
     }
     if (this.telemetry) this.telemetry.messageSent(this.trace, bytes.length);
-    if (this.state === 'COMMITTED') return this.committed!.wire.sendMessageWithContext(context, bytes);
-    if (this.mayReplay()) this.sent.push(bytes);
+    if (this.state === 'DONE') return context.callback?.();
+    // Until it commits, a call with a policy keeps its requests for the attempts it may start (A6).
+    const replaying = this.state !== 'COMMITTED' && this.policy.kind !== 'none';
+    const kept = replaying && this.keepForReplay(bytes);
+    if (replaying && !kept) {
+      if (this.live.length === 0) return this.holdForNextAttempt(bytes, context);
+      // A6: a request that does not fit the replay buffer commits the call to an attempt on the wire.
+      // They all carry the same requests; the oldest has sent the most of them.
+      this.commit(this.live[0]!);
+    }
+    if (this.queuedWrites) return this.queueWrite(bytes, kept, context);
+    if (this.state === 'COMMITTED') {
+      this.committed!.sentBytes += bytes.length;
+      return this.committed!.wire.sendMessageWithContext(context, bytes);
+    }
     for (const attempt of this.live) {
       attempt.sentBytes += bytes.length;
       attempt.wire.sendMessageWithContext(context, bytes);
@@ -170,7 +191,10 @@ export class ClientCall {
 
   halfClose(): void {
     this.halfClosed = true;
-    for (const attempt of this.live) attempt.wire.halfClose();
+    for (const attempt of this.live) {
+      if (this.queuedWrites) attempt.halfClose();
+      else attempt.wire.halfClose();
+    }
   }
 
   /** Asks for the next response message (streams); a unary call reads its one message by itself. */
@@ -209,6 +233,11 @@ export class ClientCall {
     return this.committed;
   }
 
+  /** Refused before any attempt because shutdown() had started: the caller's lifecycle, not a backend's trouble. */
+  get refusedByShutdown(): boolean {
+    return this.refused;
+  }
+
   // ---- Attempts ---------------------------------------------------------------------------------------
 
   private startAttempt(): void {
@@ -225,14 +254,17 @@ export class ClientCall {
       return;
     }
     if (this.options.credentials) wire.setCredentials(this.options.credentials);
-    const attempt: Attempt = { number, wire, startedAt: this.clock.now(), startedAtEpochMs: this.clock.wallNow(), sentBytes: 0, rcvdBytes: 0 };
+    const attempt = new EngineAttempt(this, number, wire, this.clock.now(), this.clock.wallNow());
     this.attempts.push(attempt);
     this.live.push(attempt);
 
     // Every attempt gets its own copy (attempts may overlap, and grpc-js reads it after start()), except a
     // first attempt whose metadata was made for this call: the copy is skipped on nearly every call.
-    const metadata = number === 1 && this.options.ownsMetadata ? this.metadata : this.metadata.clone();
+    const owned = number === 1 && this.options.ownsMetadata === true;
+    const metadata = owned ? this.metadata : this.metadata.clone();
     if (this.service.waitForReady && metadata.getOptions().waitForReady === undefined) metadata.setOptions({ ...metadata.getOptions(), waitForReady: true });
+    // Only telemetry needs to see transparent retries; other calls carry no mark.
+    if (this.service.observesStreams) observeStreams(metadata, attempt, owned);
     if (number > 1) metadata.set(PREVIOUS_ATTEMPTS_HEADER, String(number - 1));
     // A6: a hedge should reach a backend the call has not tried yet: the SDK's picker reads and writes this.
     if (this.policy.kind === 'hedging' && this.service.distinctHedges) {
@@ -249,13 +281,23 @@ export class ClientCall {
       onReceiveMessage: (bytes: Buffer) => this.onMessage(attempt, bytes),
       onReceiveStatus: (status) => this.onAttemptStatus(attempt, status),
     });
-    for (const bytes of this.sent) {
-      attempt.sentBytes += bytes.length;
-      wire.sendMessageWithContext({}, bytes);
+    if (this.queuedWrites) {
+      attempt.replay(this.sent);
+      if (this.halfClosed) attempt.halfClose();
+    } else {
+      // At most one request (unary and server-streaming methods): written at once, as grpc-js allows.
+      for (const bytes of this.sent) {
+        attempt.sentBytes += bytes.length;
+        wire.sendMessageWithContext({}, bytes);
+      }
+      if (this.halfClosed) wire.halfClose();
     }
-    if (this.halfClosed) wire.halfClose();
     // Every attempt reads its first message (it may commit the call); later reads follow the caller.
     wire.startRead();
+    if (this.commitNextAttempt) {
+      this.commit(attempt);
+      this.releaseHeldWrites();
+    }
   }
 
   /** Where the earlier attempts of a hedged call went, as the picker recorded it. */
@@ -265,12 +307,42 @@ export class ClientCall {
     return used;
   }
 
-  private onHeaders(attempt: Attempt, headers: Metadata): void {
+  /**
+   * grpc-js retries a refused stream of `attempt` transparently (gRFC A6): the refused stream is kept as
+   * an attempt of its own for telemetry, and the attempt goes on as its retry. Called by the attempt.
+   */
+  streamRefused(attempt: Attempt, address: string): void {
+    if (this.state === 'DONE') return;
+    const now = this.clock.now();
+    const refused: RefusedStream = {
+      number: attempt.number,
+      startedAt: attempt.startedAt,
+      startedAtEpochMs: attempt.startedAtEpochMs,
+      endedAt: now,
+      status: REFUSED,
+      peer: address,
+      sentBytes: attempt.sentBytes,
+      rcvdBytes: 0,
+      transparentRetry: attempt.transparentRetry === true,
+    };
+    (this.refusedStreams ??= []).push(refused);
+    attempt.startedAt = now;
+    attempt.startedAtEpochMs = this.clock.wallNow();
+    attempt.transparentRetry = true;
+    if (!this.telemetry) return;
+    try {
+      this.telemetry.streamRefused(this.trace, refused);
+    } catch {
+      // This runs inside grpc-js's pick: a telemetry failure must not throw there (nothing would catch it).
+    }
+  }
+
+  private onHeaders(attempt: EngineAttempt, headers: Metadata): void {
     if (!this.commit(attempt)) return;
     this.listener.onReceiveMetadata?.(headers);
   }
 
-  private onMessage(attempt: Attempt, bytes: Buffer): void {
+  private onMessage(attempt: EngineAttempt, bytes: Buffer): void {
     attempt.rcvdBytes += bytes.length;
     if (!this.commit(attempt)) return;
     let message: unknown;
@@ -286,14 +358,15 @@ export class ClientCall {
 
   /**
    * The first attempt to get response headers or a message becomes the call's (gRFC A6: committed, never
-   * retried again); the other attempts are cancelled. Returns false for an attempt that lost.
+   * retried again), or the one on the wire when a request does not fit the replay buffer; the other
+   * attempts are cancelled. Returns false for an attempt that lost.
    */
-  private commit(attempt: Attempt): boolean {
+  private commit(attempt: EngineAttempt): boolean {
     if (this.committed) return this.committed === attempt;
     if (this.state === 'DONE') return false;
     this.committed = attempt;
     this.state = 'COMMITTED';
-    this.sent.length = 0;
+    this.releaseReplay();
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (const other of [...this.live]) {
@@ -306,9 +379,10 @@ export class ClientCall {
     return true;
   }
 
-  private onAttemptStatus(attempt: Attempt, status: StatusObject): void {
+  private onAttemptStatus(attempt: EngineAttempt, status: StatusObject): void {
     attempt.endedAt = this.clock.now();
     attempt.status = status;
+    if (this.queuedWrites) attempt.dropWrites();
     attempt.peer = attempt.wire.getPeer();
     attempt.forgetRouting?.();
     const index = this.live.indexOf(attempt);
@@ -384,7 +458,7 @@ export class ClientCall {
   }
 
   private scheduleHedge(delay: number): void {
-    if (this.hedgingStopped || this.policy.kind !== 'hedging' || this.attempts.length >= this.policy.maxAttempts) return;
+    if (this.hedgingStopped || this.state === 'COMMITTED' || this.policy.kind !== 'hedging' || this.attempts.length >= this.policy.maxAttempts) return;
     const hedgingDelay = this.policy.delay;
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
@@ -406,14 +480,54 @@ export class ClientCall {
     this.scheduleHedge(hedgingDelay);
   }
 
-  private mayReplay(): boolean {
-    return this.policy.kind !== 'none';
+  // ---- The replay buffer ------------------------------------------------------------------------------
+
+  /** Keeps `bytes` for later attempts if the call's and the channel's replay budget have room. */
+  private keepForReplay(bytes: Buffer): boolean {
+    if (!this.service.replay.reserve(this.reserved, bytes.length)) return false;
+    this.reserved += bytes.length;
+    this.sent.push(bytes);
+    return true;
+  }
+
+  /** Between attempts, with no room left: the next attempt takes it (and is the last); the writer waits for that. */
+  private holdForNextAttempt(bytes: Buffer, context: WriteContext): void {
+    this.sent.push(bytes);
+    this.commitNextAttempt = true;
+    if (context.callback) (this.heldWrites ??= []).push(context.callback);
+  }
+
+  /** On commit and at the end: nothing will be replayed any more. */
+  private releaseReplay(): void {
+    this.sent.length = 0;
+    this.service.replay.release(this.reserved);
+    this.reserved = 0;
+  }
+
+  private releaseHeldWrites(): void {
+    const held = this.heldWrites;
+    this.heldWrites = undefined;
+    if (held) for (const written of held) written();
+  }
+
+  // ---- Request streams with a policy ------------------------------------------------------------------
+
+  /**
+   * A kept request goes to every attempt on the wire, each writing it when it can (attempt.ts), and the
+   * writer goes on at once (the replay budget bounds how far ahead it gets, as in grpc-js); a request not
+   * kept goes to the committed attempt alone, and the writer waits until that attempt has written it.
+   */
+  private queueWrite(bytes: Buffer, kept: boolean, context: WriteContext): void {
+    if (!kept) return this.committed!.write(bytes, context.callback);
+    for (const attempt of this.live) attempt.write(bytes, undefined);
+    context.callback?.();
   }
 
   private finish(status: StatusObject): void {
     if (this.state === 'DONE') return;
     this.state = 'DONE';
-    this.sent.length = 0;
+    this.releaseReplay();
+    this.releaseHeldWrites();
     this.clock.clearTimeout(this.timer);
     for (const attempt of [...this.live]) {
       attempt.superseded = true;

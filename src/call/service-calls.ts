@@ -1,9 +1,10 @@
 // What every call of one configured service shares: its channel, its default deadline and retry budget,
-// its retry/hedging policy per method, its retry throttle (one token bucket per target, gRFC A6), its
-// telemetry, and the manager's in-flight registry. One per service; a call holds a reference to it.
+// its retry/hedging policy per method, its retry throttle (one token bucket per target, gRFC A6) and
+// replay budget, its telemetry, and the manager's in-flight registry. One per service; a call holds it.
 import type { Channel } from '@grpc/grpc-js';
 import type { ServiceConfig } from '../config/types.ts';
 import { callPolicies, type CallPolicy } from '../retry/policy.ts';
+import { ReplayBudget } from '../retry/replay-budget.ts';
 import { RetryThrottle } from '../retry/throttle.ts';
 import type { CallTelemetry } from '../telemetry/call-telemetry.ts';
 import type { ClientCall } from './client-call.ts';
@@ -28,14 +29,18 @@ export class ServiceCalls {
   readonly scheduler: CallScheduler;
   readonly telemetry: CallTelemetry | undefined;
   readonly throttle: RetryThrottle;
+  /** Requests kept for replay by all calls of the service's channel. */
+  readonly replay: ReplayBudget;
   readonly waitForReady: boolean;
   /** Hedges are steered to unused addresses by the SDK's own picker, which xDS channels do not have. */
   readonly distinctHedges: boolean;
+  /** Attempts are marked for that picker to report their streams (transparent retries) to telemetry. */
+  readonly observesStreams: boolean;
   readonly channel: () => Channel;
   private readonly inFlight: InFlightCalls;
   private readonly defaultDeadlineMs: number;
   private readonly budgetMs: number;
-  private readonly policyOf: (fullMethod: string, requestStream: boolean) => CallPolicy;
+  private readonly policyOf: (fullMethod: string) => CallPolicy;
   private readonly policies = new Map<string, CallPolicy>();
   private readonly refusal: string;
 
@@ -48,8 +53,10 @@ export class ServiceCalls {
     this.telemetry = options.telemetry;
     this.scheduler = options.scheduler ?? realScheduler;
     this.throttle = new RetryThrottle(config.retry);
+    this.replay = new ReplayBudget(config.retry);
     this.waitForReady = config.wait_for_ready;
     this.distinctHedges = !options.target.startsWith('xds:');
+    this.observesStreams = this.distinctHedges && options.telemetry !== undefined;
     this.defaultDeadlineMs = config.deadline;
     this.budgetMs = config.retry.timeout;
     this.policyOf = callPolicies(config, () => this.scheduler.random());
@@ -67,9 +74,9 @@ export class ServiceCalls {
     return deadline;
   }
 
-  policyFor(fullMethod: string, requestStream: boolean): CallPolicy {
+  policyFor(fullMethod: string): CallPolicy {
     let policy = this.policies.get(fullMethod);
-    if (!policy) this.policies.set(fullMethod, (policy = this.policyOf(fullMethod, requestStream)));
+    if (!policy) this.policies.set(fullMethod, (policy = this.policyOf(fullMethod)));
     return policy;
   }
 

@@ -5,9 +5,9 @@ import { Channel, type Client, type ChannelCredentials, type ClientOptions, type
 import type { ServiceConfig } from '../config/types.ts';
 import { ClosedError, ConnectError, GrpcClientError, UnknownServiceError } from '../errors.ts';
 import { InFlightCalls } from '../call/in-flight.ts';
-import type { CallScheduler } from '../call/scheduler.ts';
+import { realScheduler, type CallScheduler } from '../call/scheduler.ts';
 import { ServiceCalls } from '../call/service-calls.ts';
-import { callEngineInterceptor } from '../clients/grpc-js-interceptor.ts';
+import { callEngineInterceptor, SharedChannelView } from '../clients/grpc-js-client.ts';
 import { promiseClient } from '../clients/promise-client.ts';
 import type { PromiseClient } from '../clients/types.ts';
 import type { CallTelemetry } from '../telemetry/call-telemetry.ts';
@@ -68,10 +68,13 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   private readonly inFlight = new InFlightCalls();
   private closing: Promise<void> | undefined;
   private readonly options: ConnectionManagerOptions;
+  /** One clock and randomness source for the call engine and the balancing policy alike. */
+  private readonly scheduler: CallScheduler;
 
   constructor(options: ConnectionManagerOptions = {}) {
     super();
     this.options = options;
+    this.scheduler = options.scheduler ?? realScheduler;
   }
 
   /** Adds a service; its channel opens on connect(), getChannel() or getClient(). */
@@ -119,6 +122,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   /**
    * A grpc-js client of `ctor` on the service's shared channel (the same instance for the same class), for
    * code written against grpc-js clients: its calls go through the same call engine as the promise clients.
+   * Its close() releases that client only (the next getClient() makes a new one); the channel closes with
+   * the manager.
    */
   getClient<C extends Client>(name: string, ctor: ClientConstructor<C>): C {
     const service = this.service(name);
@@ -127,8 +132,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const channel = this.getChannel(name);
     const definition = (ctor as Partial<ServiceClientClass>).service;
     if (definition) service.definitions.add(definition);
+    const view = new SharedChannelView(channel, () => {
+      if (service.clients.get(ctor) === client) service.clients.delete(ctor);
+    });
     // channelOverride makes grpc-js use our channel; address and credentials are only the constructor's required arguments.
-    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: channel, interceptors: [callEngineInterceptor(this.callsOf(service))] });
+    const client = new ctor(service.target.uri, service.credentials!, { channelOverride: view, interceptors: [callEngineInterceptor(this.callsOf(service), view)] });
     service.clients.set(ctor, client);
     return client;
   }
@@ -192,14 +200,14 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
       channel: () => (service.channel ??= this.openChannel(service)),
       inFlight: this.inFlight,
       telemetry: this.options.telemetryFor?.(service),
-      ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+      scheduler: this.scheduler,
     });
     return service.calls;
   }
 
   private openChannel(service: RegisteredService): Channel {
     service.credentials = channelCredentials(service.config);
-    const channel = new Channel(service.target.uri, service.credentials, channelOptions(service.config));
+    const channel = new Channel(service.target.uri, service.credentials, channelOptions(service.config, this.scheduler));
     followConnectivity(channel, (previous, current) => {
       this.emit('state', { service: service.config.name, target: service.target.canonical, previous: stateName(previous), current: stateName(current) });
     });

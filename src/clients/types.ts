@@ -1,19 +1,33 @@
-// The types of promise clients, derived from the grpc-js client interfaces that proto-loader-gen-types
-// writes: the last overload of each generated method tells its kind (unary, server, client or bidi
-// streaming) and its request and response types, so user code needs no casts.
-import type { CallOptions as GrpcCallOptions, Client, ClientDuplexStream, ClientReadableStream, ClientUnaryCall, ClientWritableStream, Metadata, requestCallback } from '@grpc/grpc-js';
+// The types of promise clients, derived from the grpc-js client interfaces that codegens write
+// (proto-loader-gen-types, ts-proto with outputServices=grpc-js): the last overload of each generated
+// method tells its kind (unary, server, client or bidi streaming) and its request and response types.
+import type { CallOptions as GrpcCallOptions, Client, ClientDuplexStream, ClientReadableStream, ClientUnaryCall, ClientWritableStream, Metadata, requestCallback, ServiceError } from '@grpc/grpc-js';
 
 /** Any grpc-js server call (unary or streaming), as grpc-js accepts it for `parent`. */
 type ServerCall = NonNullable<GrpcCallOptions['parent']>;
 
 /** Options of one call. */
 export interface CallOptions {
-  /** When the call must be done: a Date, or milliseconds from now. Default: the service's `deadline`. */
+  /**
+   * When the call must be done, as in grpc-js: a Date, or a number of epoch milliseconds (`Date.now() + 700`).
+   * A number too small to be a time (before 2001) is refused at once (INVALID_ARGUMENT naming the option), so
+   * a duration passed here by mistake never becomes a deadline decades away or in the past. For a duration,
+   * use `timeout`. Default: the service's `deadline`.
+   */
   deadline?: Date | number;
+  /**
+   * Milliseconds from now the call may take. With `deadline` too, the earlier of the two wins. Default: the
+   * service's `deadline`.
+   */
+  timeout?: number;
   /** Aborting it cancels the call (status CANCELLED), also while it waits to retry. */
   signal?: AbortSignal;
-  /** Request metadata: a grpc-js Metadata, or a plain object of string values. */
-  metadata?: Metadata | Record<string, string | readonly string[]>;
+  /**
+   * Request metadata: a grpc-js Metadata (of any grpc-js copy), or a plain object whose values are strings,
+   * or Buffers for keys ending in `-bin`, or arrays of them. A key or value grpc-js refuses rejects the call
+   * (INVALID_ARGUMENT naming the key) before anything is sent.
+   */
+  metadata?: Metadata | Record<string, MetadataValue | readonly MetadataValue[]>;
   /** Wait (up to the deadline) for a connection instead of failing fast; overrides the service's wait_for_ready. */
   waitForReady?: boolean;
   /** Called with the response headers, when they arrive. */
@@ -26,6 +40,9 @@ export interface CallOptions {
    */
   parent?: ServerCall;
 }
+
+/** One metadata value: text, or binary (Buffer) for a key ending in `-bin`. */
+export type MetadataValue = string | Buffer;
 
 /** Requests of a client- or bidi-streaming call: any (async) iterable; the call half-closes when it ends. */
 export type RequestStream<Req> = AsyncIterable<Req> | Iterable<Req>;
@@ -51,17 +68,36 @@ type ServerStreamingMethod<Req, Res> = (request: Req, options?: CallOptions) => 
 type ClientStreamingMethod<Req, Res> = (requests: RequestStream<Req>, options?: CallOptions) => Promise<Res>;
 type BidiStreamingMethod<Req, Res> = (requests: RequestStream<Req>, options?: CallOptions) => ResponseStream<Res>;
 
-/** The promise form of one generated grpc-js method (matched on its last overload). */
-export type PromiseMethod<F> =
-  F extends (options?: never) => ClientDuplexStream<infer Req, infer Res>
+/**
+ * The promise form of one generated grpc-js method, read from its last overload: the kind from what it
+ * returns, the request from its first parameter, the response from its callback, which is the last
+ * parameter (proto-loader-gen-types ends with `(request, callback)`, ts-proto with
+ * `(request, metadata, options, callback)`). A duplex stream is also readable and writable, and every
+ * stream is also a ClientUnaryCall, so the order of the checks matters.
+ */
+export type PromiseMethod<F> = F extends (...args: infer Args) => infer Returned
+  ? Returned extends ClientDuplexStream<infer Req, infer Res>
     ? BidiStreamingMethod<Req, Res>
-    : F extends (callback: requestCallback<infer Res>) => ClientWritableStream<infer Req>
-      ? ClientStreamingMethod<Req, Res>
-      : F extends (argument: infer Req, options?: never) => ClientReadableStream<infer Res>
-        ? ServerStreamingMethod<Req, Res>
-        : F extends (argument: infer Req, callback: requestCallback<infer Res>) => ClientUnaryCall
-          ? UnaryMethod<Req, Res>
-          : never;
+    : Returned extends ClientWritableStream<infer Req>
+      ? ClientStreamingMethod<Req, CallbackResponse<Args>>
+      : Returned extends ClientReadableStream<infer Res>
+        ? ServerStreamingMethod<Args[0], Res>
+        : Returned extends ClientUnaryCall
+          ? UnaryMethod<Args[0], CallbackResponse<Args>>
+          : never
+  : never;
+
+/**
+ * What the callback (the last parameter) receives: proto-loader-gen-types types it as grpc-js's
+ * requestCallback (`value?: Res`), ts-proto as `(error, response: Res) => void`; neither pattern matches both.
+ */
+type CallbackResponse<Args extends unknown[]> = Args extends [...unknown[], infer Callback]
+  ? Callback extends requestCallback<infer Res>
+    ? Res
+    : Callback extends (error: ServiceError | null, response: infer Res) => void
+      ? Res
+      : never
+  : never;
 
 type MethodNames<C> = { [K in keyof C]: K extends keyof Client ? never : C[K] extends (...args: never[]) => unknown ? K : never }[keyof C];
 

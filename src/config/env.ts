@@ -2,7 +2,8 @@
 // variable with our prefix must name a field of a configured service or a process-wide field.
 import type { ConfigProblem } from '../errors.ts';
 import { closest } from './closest.ts';
-import { globalSchema, schemaLeaves, serviceEnvPrefix, serviceSchema } from './schema.ts';
+import { globalSchema, serviceEnvPrefix, serviceFields } from './schema.ts';
+import { schemaLeaves } from './schema-shape.ts';
 
 export const ENV_PREFIX = 'GRPC_CLIENTS_';
 /** The config file init() reads when given none: ours, though not a field. */
@@ -13,10 +14,19 @@ const MAX_TYPO_EDITS = 3;
 /** Variable → the config path it sets. */
 type Variables = Map<string, string>;
 
+/** Each service field that a variable can set: its path and the variable's name after the service's prefix. */
+const SERVICE_FIELDS = schemaLeaves(serviceFields).flatMap(([path, leaf]) => (leaf.env ? [[path, leaf.env] as const] : []));
+const GLOBAL_VARIABLES: Variables = new Map(schemaLeaves(globalSchema).flatMap(([path, leaf]) => (leaf.env ? [[leaf.env, path] as const] : [])));
+
 function serviceVariables(name: string | undefined, index: number): Variables {
   if (name === undefined) return new Map();
-  const fields = schemaLeaves(serviceSchema(serviceEnvPrefix(name))).filter(([, leaf]) => leaf.env);
-  return new Map(fields.map(([path, leaf]) => [leaf.env!, `grpc_clients.services[${index}].${path}`]));
+  const prefix = serviceEnvPrefix(name);
+  return new Map(SERVICE_FIELDS.map(([path, variable]) => [prefix + variable, `grpc_clients.services[${index}].${path}`]));
+}
+
+/** The GRPC_CLIENTS_* variables of `env`, as a plain object. */
+export function ourVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([variable, value]) => variable.startsWith(ENV_PREFIX) && value !== undefined));
 }
 
 /**
@@ -25,18 +35,21 @@ function serviceVariables(name: string | undefined, index: number): Variables {
  * our prefix belong to the application and are not looked at.
  */
 export function environmentProblems(env: NodeJS.ProcessEnv, serviceNames: readonly (string | undefined)[]): ConfigProblem[] {
+  const ours = Object.keys(env)
+    .filter((variable) => variable.startsWith(ENV_PREFIX) && variable !== CONFIG_FILE_VARIABLE && env[variable] !== undefined)
+    .sort();
+  // Most processes set none: then the variables of hundreds of services need not be listed.
+  if (ours.length === 0) return [];
   const perService = serviceNames.map(serviceVariables);
-  const globals: Variables = new Map(schemaLeaves(globalSchema).flatMap(([path, leaf]) => (leaf.env ? [[leaf.env, path] as const] : [])));
   const problems: ConfigProblem[] = [];
-  for (const variable of Object.keys(env).sort()) {
-    if (!variable.startsWith(ENV_PREFIX) || variable === CONFIG_FILE_VARIABLE || env[variable] === undefined) continue;
-    const sets = [globals, ...perService].flatMap((variables) => variables.get(variable) ?? []);
+  for (const variable of ours) {
+    const sets = [GLOBAL_VARIABLES, ...perService].flatMap((variables) => variables.get(variable) ?? []);
     if (sets.length === 1) continue;
     if (sets.length > 1) {
       const reason = `sets ${sets.join(' and ')} at once: rename a service so that their variable prefixes differ`;
       problems.push({ env: variable, path: sets[0]!, reason });
     } else {
-      problems.push(unknownVariable(variable, serviceNames, perService, globals));
+      problems.push(unknownVariable(variable, serviceNames, perService, GLOBAL_VARIABLES));
     }
   }
   return problems;

@@ -1,19 +1,23 @@
-// Loads grpc_clients config from a YAML/JSON file or an object, applies env overrides and defaults,
-// and validates it with convict, collecting every problem (file and environment alike) before failing.
+// Loads grpc_clients config from a YAML/JSON file or an object, applies env overrides and defaults, and
+// validates it (convict for the process-wide fields, the compiled service schema for each services[] entry),
+// collecting every problem (file and environment alike) before failing.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { extname, isAbsolute, resolve, dirname } from 'node:path';
 import convict from 'convict';
 import { createRequire } from 'node:module';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
 import { parseTarget } from '../channels/target.ts';
+import { compileSchema } from './compiled-schema.ts';
 import { formatDuration } from './duration.ts';
-import { environmentProblems } from './env.ts';
+import { environmentProblems, ourVariables } from './env.ts';
 import { registerFormats } from './formats.ts';
 import { fieldProblem, validateSection, writtenValue, type Section } from './problems.ts';
-import { globalSchema, serviceEnvPrefix, serviceSchema } from './schema.ts';
+import { globalSchema, serviceEnvPrefix, serviceFields } from './schema.ts';
 import type { ConfigSource, GrpcClientsConfig, ServiceConfig } from './types.ts';
 
 registerFormats();
+// Compiled once: a config of hundreds of services must not build a convict instance for each.
+const serviceCheck = compileSchema(serviceFields);
 
 export interface LoadOptions {
   /** Environment to read overrides from (default process.env). */
@@ -26,7 +30,8 @@ export interface LoadOptions {
  * Relative TLS paths resolve from the file's folder.
  */
 export function loadConfig(source: ConfigSource, options: LoadOptions = {}): GrpcClientsConfig {
-  const env = options.env ?? process.env;
+  // Only our variables: every field reads at most one, and process.env is slow to look things up in, hundreds of times.
+  const env = ourVariables(options.env ?? process.env);
   const { document, label, baseDir } = readSource(source);
   const problems: ConfigProblem[] = [];
 
@@ -36,8 +41,8 @@ export function loadConfig(source: ConfigSource, options: LoadOptions = {}): Grp
   }
 
   const globalConfig = convict(globalSchema, { env, args: [] });
-  globalConfig.load({ grpc_clients: { ...section, services: [] } });
-  problems.push(...validateSection(globalConfig, { schema: globalSchema, written: { grpc_clients: section }, prefix: '', env }));
+  globalConfig.load({ grpc_clients: { ...withoutUndefined(section), services: [] } });
+  problems.push(...validateSection(globalConfig, { schema: globalSchema, envPrefix: '', written: { grpc_clients: section }, prefix: '', env }));
 
   const rawServices = section['services'];
   const services: ServiceConfig[] = [];
@@ -89,23 +94,13 @@ function loadService(raw: unknown, prefix: string, env: NodeJS.ProcessEnv, baseD
   }
   const before = problems.length;
   const name = typeof entry['name'] === 'string' ? entry['name'] : '';
-  const schema = serviceSchema(serviceEnvPrefix(name));
-  const section: Section = { schema, written: entry, prefix, env };
-  const subsections = Object.keys(schema).filter((key) => !('doc' in schema[key as keyof typeof schema]));
-  const wellShaped = { ...entry };
-  for (const key of subsections) {
-    if (key in entry && !asRecord(entry[key])) {
-      problems.push({ path: prefix + key, reason: 'must be an object' });
-      delete wellShaped[key];
-    }
-  }
-  const config = convict(schema, { env, args: [] });
-  config.load(wellShaped);
-  problems.push(...validateSection(config, section));
+  const section: Section = { schema: serviceFields, envPrefix: serviceEnvPrefix(name), written: entry, prefix, env };
+  const read = serviceCheck.read(section);
+  problems.push(...read.problems);
 
   // Cross-field checks run even when a field failed above, so one pass reports everything.
   const invalid = (field: string) => problems.some((problem) => problem.path === prefix + field);
-  const service = config.getProperties() as ServiceConfig;
+  const service = read.values as unknown as ServiceConfig;
   if (typeof service.address === 'string' && !invalid('address')) {
     try {
       parseTarget(service.address);
@@ -124,6 +119,12 @@ function loadService(raw: unknown, prefix: string, env: NodeJS.ProcessEnv, baseD
     const { value } = writtenValue(section, `${group}.${lower}`);
     const shown = value === undefined ? `${formatDuration(values[lower]!)}, the default` : JSON.stringify(value);
     problems.push(fieldProblem(section, `${group}.${upper}`, `must not be below ${group}.${lower} (${shown})`));
+  }
+  // A periodic lookup sooner than min_resolve_interval would only be held back to it.
+  if (!invalid('resolve_interval') && !invalid('min_resolve_interval') && service.resolve_interval > 0 && service.resolve_interval < service.min_resolve_interval) {
+    const { value } = writtenValue(section, 'min_resolve_interval');
+    const shown = value === undefined ? `${formatDuration(service.min_resolve_interval)}, the default` : JSON.stringify(value);
+    problems.push(fieldProblem(section, 'resolve_interval', `must be 0 or not below min_resolve_interval (${shown})`));
   }
   if (service.outlier_detection?.enabled === true && service.load_balancing === 'pick_first') {
     problems.push({ path: `${path}.outlier_detection.enabled`, reason: 'needs load_balancing round_robin or least_request (pick_first sends every call to one address, so there is nothing to eject)' });
@@ -178,6 +179,16 @@ function serviceNames(rawServices: unknown[]): (string | undefined)[] {
     seen.add(name);
     return name;
   });
+}
+
+/** A key given as undefined is a key not given (the inline config's type allows it); convict would take it as a value. */
+function withoutUndefined(node: Record<string, unknown>): Record<string, unknown> {
+  const kept = Object.entries(node).flatMap(([key, value]) => {
+    if (value === undefined) return [];
+    const section = asRecord(value);
+    return [[key, section ? withoutUndefined(section) : value] as const];
+  });
+  return Object.fromEntries(kept);
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -1,5 +1,7 @@
 // The config schema: every field, its default and why, and the environment variable that overrides it.
-// This file is the single home of defaults; the config reference (docs/config.md) is written from it.
+// This file is the single home of defaults; the config reference (docs/config.md) is written from it, and so
+// are the inline config's TypeScript type (input.ts) and the compiled check of services[] entries.
+import { defineSchema } from './schema-shape.ts';
 import { telemetrySchema } from './telemetry-schema.ts';
 
 /** Env var prefix of one service's fields: book-service → GRPC_CLIENTS_BOOK_SERVICE_. */
@@ -7,39 +9,25 @@ export function serviceEnvPrefix(serviceName: string): string {
   return `GRPC_CLIENTS_${serviceName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_`;
 }
 
-/** A field of a schema: what convict reads (doc, format, default, env). */
-export interface SchemaLeaf {
-  doc: string;
-  default: unknown;
-  format: unknown;
-  env?: string;
-}
-
-/** Every field of a schema (or of one of its sections) with its dotted path, in declaration order. */
-export function schemaLeaves(node: object, path = ''): Array<[string, SchemaLeaf]> {
-  return Object.entries(node).flatMap(([key, value]) => {
-    const fieldPath = path ? `${path}.${key}` : key;
-    return 'doc' in value ? [[fieldPath, value as SchemaLeaf] as [string, SchemaLeaf]] : schemaLeaves(value as object, fieldPath);
-  });
-}
-
-/** The convict schema of one `grpc_clients.services[]` entry, with env names bound to that service. */
+/**
+ * The convict schema of one `grpc_clients.services[]` entry, with env names bound to that service; with
+ * envPrefix "" (serviceFields) they are the part after each service's prefix.
+ */
 export function serviceSchema(envPrefix: string) {
   const env = (path: string) => envPrefix + path.toUpperCase().replace(/\./g, '_');
-  return {
+  return defineSchema({
     name: {
       doc: 'Logical name of the backend; the key for typed clients, logs and the grpcclient.service metric attribute.',
-      format: (value: unknown) => {
-        if (typeof value !== 'string' || value === '') throw new Error('is required: letters, digits, ".", "_" or "-"');
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new Error('must be letters, digits, ".", "_" or "-", starting with a letter or digit');
-      },
+      format: 'service-name',
       default: '',
+      required: true,
     },
     address: {
       doc: 'host:port or a gRPC target URI (dns:///host:port, dns://dns-server/host:port, ipv4:1.2.3.4:50051, ipv6:[::1]:50051, unix:/path, xds:///name).',
       format: String,
       default: '',
       env: env('address'),
+      required: true,
     },
     timeout: {
       doc: 'How long `connect: eager` (and connect()) waits for the channel to become READY.',
@@ -86,6 +74,15 @@ export function serviceSchema(envPrefix: string) {
       default: 30_000,
       env: env('resolve_interval'),
     },
+    min_resolve_interval: {
+      // grpc-js spaces its lookups by 30s (grpc.dns_min_time_between_resolutions_ms). 5s: a replica that
+      // moved is looked up again within seconds of its connections failing, and a channel whose replica
+      // keeps refusing still asks DNS at most 12 times a minute (12 A and 12 AAAA queries).
+      doc: 'The shortest time between two DNS lookups of a name (from the start of one to the start of the next). Connection failures ask for a new lookup; asks within this time are answered together by one lookup at its end. After a failed lookup the reconnect backoff spaces them instead. resolve_interval must be 0 or at least this.',
+      format: 'min-resolve-interval',
+      default: 5_000,
+      env: env('min_resolve_interval'),
+    },
     outlier_detection: {
       enabled: {
         // Off by default: ejection needs several addresses (round_robin or least_request) and per-service tuning.
@@ -128,13 +125,13 @@ export function serviceSchema(envPrefix: string) {
         minimum_hosts: {
           // A50 says 5; 3 is the usual replica count, and with max_ejection_percent one of three can go.
           doc: 'Ejection runs only while at least this many addresses had request_volume calls in the interval (A50 default 5, ours 3: the usual replica count).',
-          format: 'nat',
+          format: 'count',
           default: 3,
           env: env('outlier_detection.failure_percentage.minimum_hosts'),
         },
         request_volume: {
           doc: 'An address with fewer calls than this in an interval is neither judged nor counted (A50 default 50).',
-          format: 'nat',
+          format: 'count',
           default: 50,
           env: env('outlier_detection.failure_percentage.request_volume'),
         },
@@ -213,13 +210,26 @@ export function serviceSchema(envPrefix: string) {
         default: 0.1,
         env: env('retry.token_ratio'),
       },
+      call_buffer_size: {
+        // grpc-js's (and gRPC core's) grpc.per_rpc_retry_buffer_size: every unary request and most short
+        // request streams fit, while a bulk upload commits early instead of being held in memory.
+        doc: 'Bytes of requests one call keeps until it commits, so a retry or hedge can send them again (A6 retry buffer; grpc-js grpc.per_rpc_retry_buffer_size). A request that does not fit commits the call to the attempt it has: no more retries or hedges. Transparent retries keep to the limits of grpc-js itself. -1: no limit.',
+        format: 'byte-size',
+        default: 256 * 1024,
+        env: env('retry.call_buffer_size'),
+      },
+      channel_buffer_size: {
+        // grpc-js's grpc.retry_buffer_size: many concurrent streams cannot hold more than this between them.
+        doc: 'The same bound for all calls of the service together (grpc-js grpc.retry_buffer_size): a call whose request does not fit commits as above. -1: no limit.',
+        format: 'byte-size',
+        default: 16 * 1024 * 1024,
+        env: env('retry.channel_buffer_size'),
+      },
     },
     hedging: {
       max_attempts: {
         doc: 'Copies of a call sent, the first included (A6 hedgingPolicy.maxAttempts, 2-5); 0 disables hedging. Only for idempotent methods: every copy may run on the server. A hedged method is not retried.',
-        format: (value: unknown) => {
-          if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value === 1 || value > 5) throw new Error('must be 0 (off) or an integer from 2 to 5');
-        },
+        format: 'hedge-attempts',
         default: 0,
         env: env('hedging.max_attempts'),
       },
@@ -302,11 +312,14 @@ export function serviceSchema(envPrefix: string) {
         env: env('health_check.service'),
       },
     },
-  };
+  });
 }
 
+/** The service schema read once for every entry: env names relative to the entry's prefix (serviceEnvPrefix). */
+export const serviceFields = serviceSchema('');
+
 /** The schema of the `grpc_clients` section outside the services list. */
-export const globalSchema = {
+export const globalSchema = defineSchema({
   grpc_clients: {
     services: {
       doc: 'The backends this process calls; each entry is validated against the service schema.',
@@ -321,4 +334,4 @@ export const globalSchema = {
     },
     telemetry: telemetrySchema,
   },
-};
+});

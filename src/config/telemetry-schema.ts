@@ -1,7 +1,8 @@
 // Schema of `grpc_clients.telemetry`: what the SDK exports and where. Standard OTEL_* variables win
 // over these fields where OpenTelemetry defines one (OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, ...).
+import { defineSchema } from './schema-shape.ts';
 
-export const telemetrySchema = {
+export const telemetrySchema = defineSchema({
   enabled: {
     doc: 'Master switch: false traces, measures and logs no call, and loads and starts no OpenTelemetry SDK.',
     format: 'bool',
@@ -49,9 +50,7 @@ export const telemetrySchema = {
     },
     sample_ratio: {
       doc: 'Fraction of new traces sampled (parent-based: an incoming sampled trace is always followed).',
-      format: (value: unknown) => {
-        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error('must be a number from 0 to 1');
-      },
+      format: 'ratio',
       default: 1,
       env: 'GRPC_CLIENTS_TELEMETRY_TRACES_SAMPLE_RATIO',
     },
@@ -71,7 +70,7 @@ export const telemetrySchema = {
     },
     prometheus_port: {
       doc: 'Port of the Prometheus scrape endpoint (path /metrics); 0 picks a free port.',
-      format: 'port',
+      format: 'tcp-port',
       default: 9464,
       env: 'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT',
     },
@@ -114,4 +113,4 @@ export const telemetrySchema = {
     default: [] as string[],
     env: 'GRPC_CLIENTS_TELEMETRY_REDACT_METADATA',
   },
-};
+});

@@ -1,4 +1,5 @@
 // The validated config as the rest of the SDK reads it: durations in milliseconds, sizes in bytes.
+import type { GrpcClientsConfigInput } from './input.ts';
 
 export interface RetryConfig {
   max: number;
@@ -10,6 +11,9 @@ export interface RetryConfig {
   exclude_methods: string[];
   max_tokens: number;
   token_ratio: number;
+  /** Bytes; -1 for no limit. */
+  call_buffer_size: number;
+  channel_buffer_size: number;
 }
 
 export interface HedgingConfig {
@@ -52,6 +56,7 @@ export interface ServiceConfig {
   wait_for_ready: boolean;
   load_balancing: 'pick_first' | 'round_robin' | 'least_request';
   resolve_interval: number;
+  min_resolve_interval: number;
   outlier_detection: OutlierDetectionConfig;
   connect_timeout: number;
   max_receive_message_size: number;
@@ -92,11 +97,8 @@ export interface GrpcClientsConfig {
   telemetry: TelemetryConfig;
 }
 
-/** A service entry as written in a file or object, before defaults and validation. */
-export type ServiceConfigInput = Record<string, unknown>;
-
 /**
- * What init() and loadConfig() accept: a file path, or the parsed document itself. Only grpc_clients is
- * read; other top-level keys are the application's own sections and are left alone.
+ * What init() and loadConfig() accept: a file path, or the document itself with its grpc_clients section typed
+ * from the schema. Only grpc_clients is read; other top-level keys are the application's own sections and are left alone.
  */
-export type ConfigSource = string | { grpc_clients: { services: ServiceConfigInput[]; [key: string]: unknown }; [section: string]: unknown };
+export type ConfigSource = string | { readonly grpc_clients: GrpcClientsConfigInput; readonly [section: string]: unknown };

@@ -4,7 +4,7 @@
 // SDK's own, so they are not counted as in-flight user calls and do not hold up shutdown's drain.
 import { credentials, status as Status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import type { ConnectionManager, RegisteredService } from '../channels/manager.ts';
-import type { Logger } from 'winston';
+import type { SdkLogger } from '../telemetry/logger.ts';
 import { GrpcClientError } from '../errors.ts';
 import { healthClientClass, type HealthClient, type ServingStatus } from './client.ts';
 
@@ -33,7 +33,7 @@ export class HealthCheckError extends GrpcClientError {
 
 export class HealthMonitor {
   private readonly manager: ConnectionManager;
-  private readonly logger: Logger | undefined;
+  private readonly logger: SdkLogger | undefined;
   private readonly clients = new Map<string, HealthClient>();
   private readonly watches = new Map<string, ClientReadableStream<{ status: ServingStatus }>>();
   private readonly statuses = new Map<string, ServingStatus>();
@@ -42,7 +42,7 @@ export class HealthMonitor {
   private stopped = false;
 
   /** Reports every change as a `health` event on the manager and a log line. */
-  constructor(manager: ConnectionManager, logger?: Logger) {
+  constructor(manager: ConnectionManager, logger?: SdkLogger) {
     this.manager = manager;
     this.logger = logger;
     // Lazy services (and reconnects) start or resume their watch whenever the channel is READY again.

@@ -57,11 +57,11 @@ function statusSet(names: readonly string[]): Set<Status> {
 }
 
 /**
- * The policy of each method of a service. Request streams are never replayed (they would have to be
- * buffered without bound), so they get no policy. Hedged methods (hedging.methods, or all when it is
- * empty) are not retried: a method has retry or hedging, not both (A6).
+ * The policy of each method of a service, whatever its kind: request streams are replayed within the
+ * replay budget (replay-budget.ts) like unary requests. Hedged methods (hedging.methods, or all when it
+ * is empty) are not retried: a method has retry or hedging, not both (A6).
  */
-export function callPolicies(config: ServiceConfig, random: RandomSource): (fullMethod: string, requestStream: boolean) => CallPolicy {
+export function callPolicies(config: ServiceConfig, random: RandomSource): (fullMethod: string) => CallPolicy {
   const { retry, hedging } = config;
   const excluded = methodMatcher(retry.exclude_methods);
   const hedged = hedging.max_attempts > 1 ? (hedging.methods.length === 0 ? () => true : methodMatcher(hedging.methods)) : () => false;
@@ -79,8 +79,7 @@ export function callPolicies(config: ServiceConfig, random: RandomSource): (full
     isRetryableCode: (code) => nonFatal.has(code),
     delay: hedging.delay,
   };
-  return (fullMethod, requestStream) => {
-    if (requestStream) return NO_POLICY;
+  return (fullMethod) => {
     if (hedged(fullMethod)) return hedgingPolicy;
     if (retryPolicy.maxAttempts > 1 && !excluded(fullMethod)) return retryPolicy;
     return NO_POLICY;

@@ -3,7 +3,7 @@
 // (enabledLogLevel first, then logCall).
 import { context, type Context } from '@opentelemetry/api';
 import { status as Status } from '@grpc/grpc-js';
-import type { Logger } from 'winston';
+import type { SdkLogger } from './logger.ts';
 import { statusName } from './status-names.ts';
 
 /** Server-side or transport trouble an operator should look at. */
@@ -28,15 +28,20 @@ const CALLER_CODES = new Set([
 
 export type CallLogLevel = 'debug' | 'info' | 'warn';
 
-/** debug for OK and caller-caused outcomes, warn for server/transport trouble, info for the rest (UNIMPLEMENTED, RESOURCE_EXHAUSTED). */
-export function logLevelFor(code: Status): CallLogLevel {
+/**
+ * debug for OK and caller-caused outcomes, warn for server/transport trouble, info for the rest (UNIMPLEMENTED,
+ * RESOURCE_EXHAUSTED). A call refused because shutdown() had started is UNAVAILABLE yet no backend's trouble:
+ * the caller's own lifecycle, so debug like the other outcomes it caused (it gets the error and decides).
+ */
+export function logLevelFor(code: Status, refusedByShutdown = false): CallLogLevel {
+  if (refusedByShutdown) return 'debug';
   if (WARN_CODES.has(code)) return 'warn';
   return CALLER_CODES.has(code) ? 'debug' : 'info';
 }
 
 /** The level of a call's line, or undefined when the logger would drop it: then nothing of the line is built. */
-export function enabledLogLevel(logger: Logger, code: Status): CallLogLevel | undefined {
-  const level = logLevelFor(code);
+export function enabledLogLevel(logger: SdkLogger, code: Status, refusedByShutdown = false): CallLogLevel | undefined {
+  const level = logLevelFor(code, refusedByShutdown);
   return logger.isLevelEnabled(level) ? level : undefined;
 }
 
@@ -46,10 +51,12 @@ export function enabledLogLevel(logger: Logger, code: Status): CallLogLevel | un
  * never change) is asked once per status code. An application's logger is asked every time, as its level may
  * be changed while it runs.
  */
-export function callLogLevels(logger: Logger, fixed: boolean): (code: Status) => CallLogLevel | undefined {
-  if (!fixed) return (code) => enabledLogLevel(logger, code);
+export function callLogLevels(logger: SdkLogger, fixed: boolean): (code: Status, refusedByShutdown: boolean) => CallLogLevel | undefined {
+  if (!fixed) return (code, refusedByShutdown) => enabledLogLevel(logger, code, refusedByShutdown);
   const byCode = new Map<Status, CallLogLevel | undefined>();
-  return (code) => {
+  return (code, refusedByShutdown) => {
+    // A refusal by shutdown is rare (the last calls of a process): asked as it is, not cached.
+    if (refusedByShutdown) return enabledLogLevel(logger, code, true);
     if (!byCode.has(code)) byCode.set(code, enabledLogLevel(logger, code));
     return byCode.get(code);
   };
@@ -68,7 +75,7 @@ export interface CallLogFields {
 }
 
 /** Writes the line at `level` (from enabledLogLevel) inside `callContext`, so it carries the call's trace ids. */
-export function logCall(logger: Logger, level: CallLogLevel, callContext: Context, call: CallLogFields): void {
+export function logCall(logger: SdkLogger, level: CallLogLevel, callContext: Context, call: CallLogFields): void {
   const fields: Record<string, unknown> = {
     service: call.service,
     target: call.target,

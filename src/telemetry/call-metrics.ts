@@ -5,15 +5,18 @@
 import type { Attributes } from '@opentelemetry/api';
 import { status as Status } from '@grpc/grpc-js';
 import * as attr from './attributes.ts';
-import { LATENCY_BUCKETS_S, RETRY_BUCKETS, SIZE_BUCKETS_BY, type ClientInstruments } from './instruments.ts';
+import { LATENCY_BUCKETS_S, RETRY_BUCKETS, SIZE_BUCKETS_BY, TRANSPARENT_RETRY_BUCKETS, type ClientInstruments } from './instruments.ts';
 import { statusName } from './status-names.ts';
 
 /** The measurements of one method (grpc.method value) of one service. */
 export interface MethodSeries {
   attemptStarted(): void;
   attemptEnded(code: Status, seconds: number, sentBytes: number, rcvdBytes: number): void;
-  /** retries and hedges: attempts after the first, by the policy that made them (0 = not recorded, A96). */
-  callEnded(code: Status, seconds: number, retries: number, hedges: number, retryDelaySeconds: number): void;
+  /**
+   * retries and hedges: attempts after the first, by the policy that made them; transparentRetries:
+   * refused streams grpc-js sent again (0 is not recorded, as gRPC's Java and C++ libraries do for A96).
+   */
+  callEnded(code: Status, seconds: number, retries: number, hedges: number, transparentRetries: number, retryDelaySeconds: number): void;
 }
 
 export interface CallMetricsRecorder {
@@ -66,6 +69,7 @@ export class AggregatedMethodSeries implements MethodSeries {
   readonly byStatus: (StatusSeries | undefined)[] = [];
   attemptsStarted = 0;
   readonly retries = new BucketHistogram(RETRY_BUCKETS);
+  readonly transparentRetries = new BucketHistogram(TRANSPARENT_RETRY_BUCKETS);
   readonly hedges = new BucketHistogram(RETRY_BUCKETS);
   readonly retryDelay = new BucketHistogram(LATENCY_BUCKETS_S);
 
@@ -84,13 +88,14 @@ export class AggregatedMethodSeries implements MethodSeries {
     series.attemptRcvd.record(rcvdBytes);
   }
 
-  callEnded(code: Status, seconds: number, retries: number, hedges: number, retryDelaySeconds: number): void {
+  callEnded(code: Status, seconds: number, retries: number, hedges: number, transparentRetries: number, retryDelaySeconds: number): void {
     this.status(code).callDuration.record(seconds);
     if (retries > 0) {
       this.retries.record(retries);
       this.retryDelay.record(retryDelaySeconds);
     }
     if (hedges > 0) this.hedges.record(hedges);
+    if (transparentRetries > 0) this.transparentRetries.record(transparentRetries);
   }
 
   private status(code: Status): StatusSeries {
@@ -148,13 +153,14 @@ export class InstrumentRecorder implements CallMetricsRecorder {
         instruments.attemptSentSize.record(sentBytes, attributes);
         instruments.attemptRcvdSize.record(rcvdBytes, attributes);
       },
-      callEnded: (code, seconds, retries, hedges, retryDelaySeconds) => {
+      callEnded: (code, seconds, retries, hedges, transparentRetries, retryDelaySeconds) => {
         instruments.callDuration.record(seconds, withStatus(code));
         if (retries > 0) {
           instruments.callRetries.record(retries, base);
           instruments.callRetryDelay.record(retryDelaySeconds, base);
         }
         if (hedges > 0) instruments.callHedges.record(hedges, base);
+        if (transparentRetries > 0) instruments.callTransparentRetries.record(transparentRetries, base);
       },
     };
   }

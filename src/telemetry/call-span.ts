@@ -34,10 +34,15 @@ export function startCallSpan(tracer: Tracer, method: string, name: string, attr
   return 'traceId' in started ? started : { span: started, owned: true };
 }
 
-/** instrumentation-grpc names its client span "grpc.<path without the first slash>"; only SDK spans expose name and scope. */
+/**
+ * instrumentation-grpc names its client span "grpc.<path without the first slash>"; only SDK spans expose
+ * name and scope, which SDK 1.x (an app's sdk-node 0.5x) calls instrumentationLibrary.
+ */
 function isInstrumentationGrpcSpanOf(span: Span, method: string): boolean {
-  const readable = span as Span & { name?: string; instrumentationScope?: { name?: string } };
-  return readable.instrumentationScope?.name === GRPC_INSTRUMENTATION && readable.name === `grpc.${method}` && span.isRecording();
+  type Scope = { name?: string };
+  const readable = span as Span & { name?: string; instrumentationScope?: Scope; instrumentationLibrary?: Scope };
+  const scope = readable.instrumentationScope ?? readable.instrumentationLibrary;
+  return scope?.name === GRPC_INSTRUMENTATION && readable.name === `grpc.${method}` && span.isRecording();
 }
 
 /** The status as a span shows it: rpc.status_code always, error.type and ERROR for every non-OK code. */
@@ -78,6 +83,8 @@ export interface AttemptRecord {
   readonly peer?: string;
   /** A lost hedge, cancelled because another attempt answered: not a failure. */
   readonly superseded?: boolean;
+  /** The stream was grpc-js's transparent retry of a refused one. */
+  readonly transparentRetry?: boolean;
 }
 
 /** Records the outcome on the call span (status ERROR for every non-OK code) and ends it. */
@@ -106,7 +113,7 @@ export function recordAttemptSpans(tracer: Tracer, callContext: Context, call: {
           ...(call.attributes[attr.RPC_METHOD_ORIGINAL] === undefined ? {} : { [attr.RPC_METHOD_ORIGINAL]: call.attributes[attr.RPC_METHOD_ORIGINAL] }),
           [attr.ATTEMPT_NUMBER]: attempt.number,
           [attr.PREVIOUS_RPC_ATTEMPTS]: attempt.number - 1,
-          [attr.TRANSPARENT_RETRY]: false,
+          [attr.TRANSPARENT_RETRY]: attempt.transparentRetry === true,
           [attr.HEDGE]: hedged,
           ...peerAttributes(attempt.peer),
         },

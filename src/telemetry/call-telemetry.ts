@@ -4,11 +4,12 @@
 // drops costs its propagation header and a few additions: no span, no context, no closure.
 import { context, trace, type Attributes, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { status as Status, type Metadata } from '@grpc/grpc-js';
-import type { Logger } from 'winston';
-import type { Attempt, CallStatus } from '../call/client-call.ts';
+import type { Attempt, RefusedStream } from '../call/attempt.ts';
+import type { CallStatus } from '../call/client-call.ts';
 import type { TelemetryConfig } from '../config/types.ts';
 import * as attr from './attributes.ts';
 import { callLogLevels, logCall, type CallLogLevel } from './call-log.ts';
+import type { SdkLogger } from './logger.ts';
 import type { CallMetricsRecorder, MethodSeries } from './call-metrics.ts';
 import type { CallSampling } from './call-sampling.ts';
 import { finishCallSpan, messageEvent, recordAttemptSpans, requestMetadataAttributes, startCallSpan, type CallSpan } from './call-span.ts';
@@ -43,6 +44,10 @@ interface EndedCall {
   readonly policy: { readonly kind: 'none' | 'retry' | 'hedging' };
   /** The attempt whose response was the call's, if one committed. */
   readonly servedBy: Attempt | undefined;
+  /** Refused before any attempt because shutdown() had started. */
+  readonly refusedByShutdown: boolean;
+  /** Streams the server refused and grpc-js retried transparently. */
+  readonly refusedStreams: readonly RefusedStream[] | undefined;
 }
 
 export interface CallTelemetryOptions {
@@ -55,7 +60,7 @@ export interface CallTelemetryOptions {
   /** Set when grpcclient built the tracer provider: sampling is then decided before a span is made. */
   sampling?: CallSampling | undefined;
   metrics: CallMetricsRecorder;
-  logger: Logger;
+  logger: SdkLogger;
   /** The logger is the SDK's own, which nothing else can reconfigure: its levels are read once. */
   ownLogger?: boolean;
   config: TelemetryConfig;
@@ -74,7 +79,7 @@ interface SpanNaming {
 export class CallTelemetry {
   private readonly options: CallTelemetryOptions;
   private readonly deprecatedNames: boolean;
-  private readonly logLevelOf: (code: Status) => CallLogLevel | undefined;
+  private readonly logLevelOf: (code: Status, refusedByShutdown: boolean) => CallLogLevel | undefined;
   /** Only methods a client declares: their number is bounded, unlike the paths of generic calls. */
   private readonly namings = new Map<string, SpanNaming>();
 
@@ -126,12 +131,19 @@ export class CallTelemetry {
     call.series.attemptEnded(code, (attempt.endedAt! - attempt.startedAt) / MS_PER_S, attempt.sentBytes, attempt.rcvdBytes);
   }
 
+  /** A refused stream ended and grpc-js started its transparent retry: one attempt more (A66). */
+  streamRefused(call: CallTrace | undefined, refused: RefusedStream): void {
+    if (!call) return;
+    call.series.attemptEnded(refused.status.code, (refused.endedAt - refused.startedAt) / MS_PER_S, refused.sentBytes, refused.rcvdBytes);
+    call.series.attemptStarted();
+  }
+
   /** The log line (while the span is open, so it carries the trace ids), the call metrics, then the span. */
   callEnded(call: CallTrace | undefined, ended: EndedCall, status: CallStatus, durationMs: number, now: number): void {
     if (!call) return;
     const { logger, config, tracer } = this.options;
     const { attempts } = ended;
-    const level = this.logLevelOf(status.code);
+    const level = this.logLevelOf(status.code, ended.refusedByShutdown);
     if (level) {
       logCall(logger, level, callContext(call), {
         service: status.service,
@@ -146,14 +158,16 @@ export class CallTelemetry {
     }
     const extra = attempts.length - 1;
     const hedged = ended.policy.kind === 'hedging';
-    call.series.callEnded(status.code, durationMs / MS_PER_S, hedged ? 0 : extra, hedged ? extra : 0, hedged ? 0 : retryDelayMs(attempts) / MS_PER_S);
+    const refused = ended.refusedStreams;
+    const transparentRetries = refused ? refused.length : 0;
+    call.series.callEnded(status.code, durationMs / MS_PER_S, hedged ? 0 : extra, hedged ? extra : 0, transparentRetries, hedged ? 0 : retryDelayMs(attempts) / MS_PER_S);
     const { span } = call;
     // An adopted instrumentation-grpc span may have been ended by its owner meanwhile.
     if (!span?.span.isRecording()) return;
     const served = ended.servedBy ?? attempts[attempts.length - 1];
-    if (attempts.length > 1) {
+    if (attempts.length > 1 || refused) {
       const naming = this.namingOf(status.method, this.options.metricMethod(status.method) !== OTHER_METHOD);
-      recordAttemptSpans(tracer, callContext(call), naming, attempts, hedged, now, this.deprecatedNames);
+      recordAttemptSpans(tracer, callContext(call), naming, refused ? [...refused, ...attempts] : attempts, hedged, now, this.deprecatedNames);
     }
     finishCallSpan(span, status.code, status.details, served?.peer ?? served?.wire.getPeer(), this.deprecatedNames);
   }

@@ -18,6 +18,8 @@ export interface ExportFailures {
   countWith(counter: Counter): void;
   spans(exporter: SpanExporter, name: string): SpanExporter;
   metrics(exporter: PushMetricExporter, name: string): PushMetricExporter;
+  /** True for the error of a failed export already counted here (a processor's flush rejects with that same error). */
+  reported(error: unknown): boolean;
 }
 
 export interface ExportFailureOptions {
@@ -29,9 +31,11 @@ export interface ExportFailureOptions {
 export function exportFailures(options: ExportFailureOptions): ExportFailures {
   const now = options.now ?? Date.now;
   const lastWarned = new Map<string, number>();
+  const seen = new WeakSet<object>();
   let counter: Counter | undefined;
   const observe = (signal: Signal, name: string, result: ExportResult) => {
     if (result.code === ExportResultCode.SUCCESS) return;
+    if (result.error) seen.add(result.error);
     counter?.add(1, { signal, exporter: name });
     const key = `${signal}/${name}`;
     const last = lastWarned.get(key);
@@ -43,6 +47,7 @@ export function exportFailures(options: ExportFailureOptions): ExportFailures {
     countWith(created) {
       counter = created;
     },
+    reported: (error) => typeof error === 'object' && error !== null && seen.has(error),
     spans: (exporter, name) => ({
       export: (spans, done) => exporter.export(spans, (result) => (observe('traces', name, result), done(result))),
       shutdown: () => exporter.shutdown(),

@@ -14,6 +14,9 @@ export const SIZE_BUCKETS_BY = [0, 1024, 2048, 4096, 16384, 65536, 262144, 10485
 /** A96 retry-count buckets. */
 export const RETRY_BUCKETS = [1, 2, 3, 4, 5];
 
+/** A96 transparent-retry buckets: a call may be refused more often than retried (every GOAWAY race). */
+export const TRANSPARENT_RETRY_BUCKETS = [1, 2, 3, 4, 5, 10];
+
 /** Name, unit, description and buckets of each per-call instrument: the one description both recorders use. */
 export interface InstrumentSpec {
   readonly name: string;
@@ -43,6 +46,12 @@ export const ATTEMPT_RCVD_SIZE = histogram(
 );
 export const CALL_DURATION = histogram('grpc.client.call.duration', 's', LATENCY_BUCKETS_S, 'Time taken by the gRPC library to complete a client call, all attempts included.');
 export const CALL_RETRIES = histogram('grpc.client.call.retries', '{retry}', RETRY_BUCKETS, 'Number of retries during the client call (calls without retries are not recorded).');
+export const CALL_TRANSPARENT_RETRIES = histogram(
+  'grpc.client.call.transparent_retries',
+  '{transparent_retry}',
+  TRANSPARENT_RETRY_BUCKETS,
+  'Number of transparent retries made during the client call (calls without any are not recorded).',
+);
 export const CALL_HEDGES = histogram('grpc.client.call.hedges', '{hedge}', RETRY_BUCKETS, 'Number of hedges during the client call (calls without hedges are not recorded).');
 export const CALL_RETRY_DELAY = histogram('grpc.client.call.retry_delay', 's', LATENCY_BUCKETS_S, 'Total time of delay while there is no active attempt during the client call.');
 
@@ -53,6 +62,7 @@ export interface ClientInstruments {
   attemptRcvdSize: Histogram;
   callDuration: Histogram;
   callRetries: Histogram;
+  callTransparentRetries: Histogram;
   callHedges: Histogram;
   callRetryDelay: Histogram;
   connectionAttemptsSucceeded: Counter;
@@ -75,6 +85,7 @@ export function createClientInstruments(meter: Meter): ClientInstruments {
     attemptRcvdSize: histogram(ATTEMPT_RCVD_SIZE),
     callDuration: histogram(CALL_DURATION),
     callRetries: histogram(CALL_RETRIES),
+    callTransparentRetries: histogram(CALL_TRANSPARENT_RETRIES),
     callHedges: histogram(CALL_HEDGES),
     callRetryDelay: histogram(CALL_RETRY_DELAY),
     connectionAttemptsSucceeded: meter.createCounter('grpc.subchannel.connection_attempts_succeeded', {

@@ -43,6 +43,7 @@ export class CallMetricsProducer implements MetricProducer {
         if (method.attemptsStarted > 0) started.push({ attributes: method.attributes, startTime, endTime, value: method.attemptsStarted });
         add(spec.CALL_RETRIES, method.attributes, method.retries, startTime);
         add(spec.CALL_HEDGES, method.attributes, method.hedges, startTime);
+        add(spec.CALL_TRANSPARENT_RETRIES, method.attributes, method.transparentRetries, startTime);
         add(spec.CALL_RETRY_DELAY, method.attributes, method.retryDelay, startTime);
         for (const status of method.byStatus) {
           if (!status) continue;

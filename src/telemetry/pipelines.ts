@@ -1,11 +1,16 @@
 // The export pipelines the config asks for: span processors and metric readers. Each exporter module is
-// imported only when it is used, so a Prometheus-only service never loads the OTLP exporters.
+// imported only when it is used, so a Prometheus-only service never loads the OTLP exporters, and once.
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { TelemetryConfig } from '../config/types.ts';
 import type { ExportFailures } from './export-failures.ts';
+import type { TransportSignals } from './otlp-transport.ts';
 import { exportTimeoutMs, metricExportIntervalMs, metricExporterKinds, otlpUrl, spanBatchDelayMs, traceExporterKind, type MetricExporterKind } from './exporters.ts';
+
+// Each exporter module, imported on first use and kept: an SDK started again by a later init() does not import it again.
+let otlpExportersModule: Promise<typeof import('./otlp-exporters.ts')> | undefined;
+let prometheusModule: Promise<typeof import('@opentelemetry/exporter-prometheus')> | undefined;
 
 export interface PipelineOptions {
   env: NodeJS.ProcessEnv;
@@ -13,6 +18,8 @@ export interface PipelineOptions {
   failures: ExportFailures;
   /** Extra metric sources handed to every reader. */
   metricProducers?: MetricProducer[];
+  /** How shutdown stops the OTLP exports: their retries, then what is still in flight. */
+  signals: TransportSignals;
 }
 
 export async function spanProcessors(config: TelemetryConfig, options: PipelineOptions): Promise<SpanProcessor[]> {
@@ -22,7 +29,7 @@ export async function spanProcessors(config: TelemetryConfig, options: PipelineO
   const delay = spanBatchDelayMs(options.env);
   const exporter =
     kind === 'otlp'
-      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: otlpUrl('traces', config, options.env), timeoutMillis: timeout })
+      ? (await (otlpExportersModule ??= import('./otlp-exporters.ts'))).otlpSpanExporter(otlpUrl('traces', config, options.env), timeout, options.signals)
       : new ConsoleSpanExporter();
   return [new BatchSpanProcessor({ exporter: options.failures.spans(exporter, kind), exportTimeoutMillis: timeout, ...(delay ? { scheduledDelayMillis: delay } : {}) })];
 }
@@ -38,8 +45,8 @@ export async function metricReaders(config: TelemetryConfig, options: PipelineOp
     new PeriodicExportingMetricReader({ exporter: options.failures.metrics(exporter, kind), exportIntervalMillis: interval, exportTimeoutMillis: timeout, ...producers });
   for (const kind of metricExporterKinds(config, options.env)) {
     if (kind === 'otlp') {
-      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-      readers.push(periodic(new OTLPMetricExporter({ url: otlpUrl('metrics', config, options.env), timeoutMillis: timeout }), kind));
+      const { otlpMetricExporter } = await (otlpExportersModule ??= import('./otlp-exporters.ts'));
+      readers.push(periodic(await otlpMetricExporter(otlpUrl('metrics', config, options.env), timeout, options.signals), kind));
     }
     if (kind === 'console') readers.push(periodic(new ConsoleMetricExporter(), kind));
     if (kind === 'prometheus') {
@@ -56,7 +63,7 @@ export async function metricReaders(config: TelemetryConfig, options: PipelineOp
 
 /** The scrape endpoint, or undefined (with a warning) when it cannot listen. */
 async function startPrometheus(host: string, port: number, producers: { metricProducers?: MetricProducer[] }, warn: (message: string) => void): Promise<PrometheusExporter | undefined> {
-  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
+  const { PrometheusExporter } = await (prometheusModule ??= import('@opentelemetry/exporter-prometheus'));
   return new Promise((resolve) => {
     const reader: PrometheusExporter = new PrometheusExporter({ host, port, ...producers }, (error) => {
       // A taken port must not stop the application: calls still work, only scraping does not.

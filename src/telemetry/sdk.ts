@@ -1,11 +1,13 @@
 // Starts OpenTelemetry for the process (tracer and meter providers, context manager, propagator), unless
 // the application already registered its own providers; shares it across init()s and bounds its shutdown.
-import { context, metrics, propagation, trace, type MeterProvider as ApiMeterProvider, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from '../config/types.ts';
+import { globalProvidersRegistered } from './app-providers.ts';
 import { SDK_PREFIX } from './attributes.ts';
+import { settleWithin } from './bounded-wait.ts';
 import { EXPORT_FAILURES, exportFailures } from './export-failures.ts';
 import { resourceServiceName } from './exporters.ts';
 import { metricReaders, spanProcessors } from './pipelines.ts';
@@ -22,8 +24,10 @@ export interface OpenTelemetryHandle {
   /** The sampler and id generator of the tracer provider this SDK started (none: no provider of ours). */
   readonly sampling?: CallSampling;
   /**
-   * Flushes spans and metrics; shuts the providers down only if this SDK started them. Never rejects and
-   * takes at most flush_timeout: what is not exported by then is dropped, with a warning.
+   * The last init() using the providers this SDK started shuts them down; an earlier one only flushes.
+   * Never rejects and takes at most flush_timeout: a refused export is final, what is still in flight then
+   * is cut off. Once it resolved nothing of the SDK runs (no retry, socket or timer) and nothing more is
+   * logged. Does nothing when the SDK started no providers: the application's are its own (app-providers.ts).
    */
   shutdown(): Promise<void>;
 }
@@ -43,7 +47,9 @@ export interface StartOptions {
 interface Started {
   prometheusUrl?: string;
   sampling?: CallSampling;
-  /** Unregisters the globals, then shuts the providers down within the given time. */
+  /** Flushes the providers within the given time, for an init() that ends while another still uses them. */
+  flush(timeoutMs: number): Promise<void>;
+  /** Unregisters the globals, then shuts the providers down within the given time, and stops every export. */
   stop(timeoutMs: number): Promise<void>;
 }
 
@@ -51,10 +57,10 @@ interface Started {
 let shared: { refs: number; started: Promise<Started | undefined> } | undefined;
 
 export async function startOpenTelemetry(config: TelemetryConfig, options: StartOptions): Promise<OpenTelemetryHandle> {
-  const flushOnly = { started: false, shutdown: () => flushGlobalProviders(config.flush_timeout, options.warn) };
+  const notStarted = { started: false, shutdown: async () => {} };
   if (!shared) {
     // OTEL_SDK_DISABLED is the standard switch for "record nothing" while the API stays usable.
-    if (globalProvidersRegistered() || options.env['OTEL_SDK_DISABLED'] === 'true') return flushOnly;
+    if (globalProvidersRegistered() || options.env['OTEL_SDK_DISABLED'] === 'true') return notStarted;
     shared = { refs: 0, started: start(config, options) };
   }
   const state = shared;
@@ -62,7 +68,7 @@ export async function startOpenTelemetry(config: TelemetryConfig, options: Start
   const sdk = await state.started;
   if (!sdk) {
     if (shared === state) shared = undefined;
-    return flushOnly;
+    return notStarted;
   }
   let done = false;
   return {
@@ -73,7 +79,7 @@ export async function startOpenTelemetry(config: TelemetryConfig, options: Start
       if (done) return;
       done = true;
       state.refs -= 1;
-      if (state.refs > 0) return flushGlobalProviders(config.flush_timeout, options.warn);
+      if (state.refs > 0) return sdk.flush(config.flush_timeout);
       if (shared === state) shared = undefined;
       await sdk.stop(config.flush_timeout);
     },
@@ -91,9 +97,16 @@ async function start(config: TelemetryConfig, options: StartOptions): Promise<St
 }
 
 async function compose(config: TelemetryConfig, options: StartOptions): Promise<Started> {
-  const { env, warn } = options;
+  const { env } = options;
+  const lastAttempt = new AbortController();
+  const cutOff = new AbortController();
+  // Once shutdown is over the SDK says nothing more: what its cut-off exports report comes after the fact.
+  const warn = (message: string) => {
+    if (!cutOff.signal.aborted) options.warn(message);
+  };
   const failures = exportFailures({ warn, ...(options.now ? { now: options.now } : {}) });
-  const pipelines = { env, warn, failures, ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}) };
+  const signals = { lastAttempt: lastAttempt.signal, cutOff: cutOff.signal };
+  const pipelines = { env, warn, failures, signals, ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}) };
   const [processors, { readers, prometheusUrl }] = await Promise.all([spanProcessors(config, pipelines), metricReaders(config, pipelines)]);
   const resource = buildResource(config, env, resourceServiceName(config, env, options.service), warn);
 
@@ -112,9 +125,11 @@ async function compose(config: TelemetryConfig, options: StartOptions): Promise<
   const tracerProvider = sampling ? new TracerProvider({ resource, spanProcessors: processors, sampler: sampling.sampler, idGenerator: sampling.ids }) : undefined;
   if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
 
+  const providers = [tracerProvider, meterProvider].filter((provider) => provider !== undefined);
   return {
     ...(prometheusUrl ? { prometheusUrl } : {}),
     ...(sampling ? { sampling } : {}),
+    flush: (timeoutMs) => settleWithin(timeoutMs, providers.map((provider) => provider.forceFlush({ timeoutMillis: timeoutMs })), 'flush', warn),
     async stop(timeoutMs) {
       // Unregistered first, so an init() that starts while this one still flushes gets providers of its own.
       if (tracerProvider) trace.disable();
@@ -122,47 +137,15 @@ async function compose(config: TelemetryConfig, options: StartOptions): Promise<
       if (ownsPropagation) propagation.disable();
       if (ownsContext) context.disable();
       else contextManager.disable();
-      const providers = [tracerProvider, meterProvider].filter((provider) => provider !== undefined);
-      await settleWithin(timeoutMs, providers.map((provider) => provider.shutdown()), 'shutdown', warn);
+      // The final exports get one attempt each: a refused collector is final, waiting on a retry is not worth a deploy's time.
+      lastAttempt.abort();
+      // A final export that failed was reported as such already; the flush that rejects with it says nothing new.
+      const shutdowns = providers.map((provider) => provider.shutdown().catch((error: unknown) => {
+        if (!failures.reported(error)) throw error;
+      }));
+      await settleWithin(timeoutMs, shutdowns, 'shutdown', warn);
+      // A collector that took the connection and never answered: its requests are cut off here, silently.
+      cutOff.abort();
     },
   };
-}
-
-/**
- * The API hands out no-op providers until someone registers real ones; their class names are the
- * only public sign of "nothing registered".
- */
-export function globalProvidersRegistered(): boolean {
-  return registeredTracerProvider().constructor.name !== 'NoopTracerProvider' || metrics.getMeterProvider().constructor.name !== 'NoopMeterProvider';
-}
-
-/** The tracer provider behind the API's global proxy (the proxy itself when it has no delegate). */
-function registeredTracerProvider(): ApiTracerProvider {
-  const proxy = trace.getTracerProvider() as ApiTracerProvider & { getDelegate?: () => ApiTracerProvider };
-  return proxy.getDelegate?.() ?? proxy;
-}
-
-function flushGlobalProviders(timeoutMs: number, warn: (message: string) => void): Promise<void> {
-  type Flushable = { forceFlush?: () => Promise<unknown> };
-  const tracerProvider: ApiTracerProvider & Flushable = registeredTracerProvider();
-  const meterProvider: ApiMeterProvider & Flushable = metrics.getMeterProvider();
-  const flushes = [tracerProvider.forceFlush?.(), meterProvider.forceFlush?.()].filter((flush) => flush !== undefined);
-  return settleWithin(timeoutMs, flushes, 'flush', warn);
-}
-
-/** Waits for every promise, at most timeoutMs; never rejects: failures and the timeout become warnings. */
-async function settleWithin(timeoutMs: number, work: Promise<unknown>[], what: string, warn: (message: string) => void): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    // A flush still waiting on a dead collector must not be what keeps the process alive.
-    timer.unref();
-  });
-  const outcome = await Promise.race([Promise.allSettled(work), timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    warn(`OpenTelemetry ${what} did not finish within flush_timeout (${timeoutMs}ms); spans and metrics not exported by then are dropped`);
-    return;
-  }
-  for (const result of outcome) if (result.status === 'rejected') warn(`OpenTelemetry ${what} failed: ${String((result.reason as Error)?.message ?? result.reason)}`);
 }

@@ -4,25 +4,26 @@ import { metrics, trace } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import type { ConnectionManager, RegisteredService } from '../channels/manager.ts';
 import type { TelemetryConfig } from '../config/types.ts';
+import { flushAppProviders, noticingInstruments, noticingTracer, type Recorded } from './app-providers.ts';
 import { duplicatesDeprecatedRpcNames, SDK_PREFIX } from './attributes.ts';
 import { AggregatingRecorder, InstrumentRecorder } from './call-metrics.ts';
 import { CallTelemetry } from './call-telemetry.ts';
 import { countConnectionEvents, observeChannels } from './channel-metrics.ts';
 import { createClientInstruments } from './instruments.ts';
-import { createSdkLogger } from './logger.ts';
+import { deferredSdkLogger, type SdkLogger } from './logger.ts';
 import { callMetricsProducer } from './metric-producer.ts';
 import { registeredMethodNamer } from './method-names.ts';
 import { resourceServiceName } from './exporters.ts';
 import { startOpenTelemetry, type OpenTelemetryHandle } from './sdk.ts';
 
 export interface Telemetry {
-  readonly logger: Logger;
+  readonly logger: SdkLogger;
   readonly otel: OpenTelemetryHandle;
   /** The telemetry of one service's calls. */
   forService(service: RegisteredService): CallTelemetry;
   /** Starts the channel gauges and connection counters of a manager. */
   watch(manager: ConnectionManager): void;
-  /** Stops watching and flushes (or, if the SDK started it, shuts down) OpenTelemetry. */
+  /** Stops watching; shuts down the OpenTelemetry this SDK started, or flushes the application's providers for what it recorded there. */
   shutdown(): Promise<void>;
 }
 
@@ -35,18 +36,21 @@ export interface TelemetryOptions {
 
 export async function startTelemetry(config: TelemetryConfig, options: TelemetryOptions): Promise<Telemetry> {
   const serviceName = resourceServiceName(config, options.env, options.service);
-  const logger = options.logger ?? createSdkLogger(config.logs, serviceName ? { serviceName } : {});
+  const logger: SdkLogger = options.logger ?? deferredSdkLogger(config.logs, serviceName ? { serviceName } : {});
+  const warn = (message: string) => logger.warn(message);
   const otel = await startOpenTelemetry(config, {
     env: options.env,
-    warn: (message) => logger.warn(message),
+    warn,
     ...(options.service ? { service: options.service } : {}),
     metricProducers: [callMetricsProducer],
   });
   // Instruments are made after the providers exist: the metrics API has no proxy, and an instrument
   // taken from the no-op provider would stay a no-op.
   const meter = metrics.getMeter(SDK_PREFIX);
-  const instruments = createClientInstruments(meter);
-  const tracer = trace.getTracer(SDK_PREFIX);
+  // On the application's providers, what grpcclient records there is noted: shutdown flushes only for that.
+  const recorded: Recorded = { spans: false, metrics: false };
+  const instruments = otel.started ? createClientInstruments(meter) : noticingInstruments(createClientInstruments(meter), recorded);
+  const tracer = otel.started ? trace.getTracer(SDK_PREFIX) : noticingTracer(trace.getTracer(SDK_PREFIX), recorded);
   const deprecatedNames = duplicatesDeprecatedRpcNames(options.env);
   const stops: (() => void)[] = [];
   return {
@@ -65,7 +69,7 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         // The application's MeterProvider: only the API instruments reach it.
         recorder = new InstrumentRecorder(instruments, target, name);
       }
-      return new CallTelemetry({
+      const telemetry = new CallTelemetry({
         service: name,
         target,
         host: service.target.host,
@@ -79,13 +83,14 @@ export async function startTelemetry(config: TelemetryConfig, options: Telemetry
         metricMethod: registeredMethodNamer(service),
         deprecatedNames,
       });
+      return telemetry;
     },
     watch(manager) {
       stops.push(countConnectionEvents(manager, instruments), observeChannels(meter, manager));
     },
     async shutdown() {
       // Flush first, so the last export still carries the channel gauges and call metrics. Bounded by flush_timeout, never rejects.
-      await otel.shutdown();
+      await (otel.started ? otel.shutdown() : flushAppProviders(recorded, config.flush_timeout, warn));
       for (const stop of stops.splice(0)) stop();
     },
   };

@@ -8,8 +8,8 @@ export interface TestDnsServer {
   readonly address: string;
   /** Sets the A records of a name (empty: the name exists with no addresses). */
   setA(name: string, addresses: string[]): void;
-  /** Questions asked so far, per name; tests await a count instead of sleeping. */
-  queries(name: string): number;
+  /** Questions asked so far, per name (of one type, e.g. 'A', when given); tests await a count instead of sleeping. */
+  queries(name: string, type?: string): number;
   /** Resolves once `name` has been asked about `count` times in all. */
   waitForQueries(name: string, count: number): Promise<void>;
   close(): Promise<void>;
@@ -32,6 +32,7 @@ export async function startDnsServer(): Promise<TestDnsServer> {
     if (!question) return;
     const name = question.name.toLowerCase();
     counts.set(name, (counts.get(name) ?? 0) + 1);
+    counts.set(`${name} ${question.type}`, (counts.get(`${name} ${question.type}`) ?? 0) + 1);
     for (const waiter of waiters.filter((candidate) => candidate.name === name && (counts.get(name) ?? 0) >= candidate.count)) {
       waiters.splice(waiters.indexOf(waiter), 1);
       waiter.resolve();
@@ -54,7 +55,7 @@ export async function startDnsServer(): Promise<TestDnsServer> {
   return {
     address: `127.0.0.1:${port}`,
     setA: (name, addresses) => void records.set(name.toLowerCase(), [...addresses]),
-    queries: (name) => counts.get(name.toLowerCase()) ?? 0,
+    queries: (name, type) => counts.get(type ? `${name.toLowerCase()} ${type}` : name.toLowerCase()) ?? 0,
     waitForQueries: (name, count) =>
       new Promise<void>((resolve) => {
         if ((counts.get(name.toLowerCase()) ?? 0) >= count) return resolve();

@@ -2,7 +2,9 @@
 // server on 127.0.0.1:0 that records what it saw (requests, cancellations).
 import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type ServerDuplexStream, type ServerReadableStream, type ServerWritableStream } from '@grpc/grpc-js';
-import { loadProtos } from '../../src/index.ts';
+import type { ExecutionContext } from 'ava';
+import { init, loadProtos } from '../../src/index.ts';
+import { TELEMETRY_OFF } from './calls.ts';
 import type { ProtoGrpcType } from '../fixtures/protos/gen/echo.ts';
 import type { EchoReply } from '../fixtures/protos/gen/echo/v1/EchoReply.ts';
 import type { EchoRequest__Output } from '../fixtures/protos/gen/echo/v1/EchoRequest.ts';
@@ -18,6 +20,8 @@ export interface EchoServer {
   cancelled: Promise<string>;
   /** Replies written by Repeat before it noticed the cancellation. */
   repeated: () => number;
+  /** How many calls each method's handler was run for (a call that was never sent runs none). */
+  handled: Record<'Echo' | 'Repeat' | 'Join' | 'Chat', number>;
   stop(): void;
 }
 
@@ -25,10 +29,15 @@ export async function startEchoServer(): Promise<EchoServer> {
   let onCancel: (method: string) => void = () => {};
   const cancelled = new Promise<string>((resolve) => (onCancel = resolve));
   let repeated = 0;
+  const handled = { Echo: 0, Repeat: 0, Join: 0, Chat: 0 };
   const handlers: EchoServiceHandlers = {
-    Echo: (call, callback) => callback(null, { text: call.request.text, sequence: 1 }),
+    Echo: (call, callback) => {
+      handled.Echo++;
+      callback(null, { text: call.request.text, sequence: 1 });
+    },
     // Writes slowly (one reply per 5 ms) until done or cancelled, so a client can stop in the middle.
     Repeat: (call: ServerWritableStream<RepeatRequest__Output, EchoReply>) => {
+      handled.Repeat++;
       let stopped = false;
       call.on('cancelled', () => {
         stopped = true;
@@ -44,12 +53,14 @@ export async function startEchoServer(): Promise<EchoServer> {
       write(1);
     },
     Join: (call: ServerReadableStream<EchoRequest__Output, EchoReply>, callback) => {
+      handled.Join++;
       const texts: string[] = [];
       call.on('data', (request: EchoRequest__Output) => texts.push(request.text));
       call.on('end', () => callback(null, { text: texts.join(' '), sequence: texts.length }));
       call.on('cancelled', () => onCancel('Join'));
     },
     Chat: (call: ServerDuplexStream<EchoRequest__Output, EchoReply>) => {
+      handled.Chat++;
       let sequence = 0;
       call.on('data', (request: EchoRequest__Output) => call.write({ text: request.text.toUpperCase(), sequence: ++sequence }));
       call.on('end', () => call.end());
@@ -61,5 +72,14 @@ export async function startEchoServer(): Promise<EchoServer> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
-  return { address: `127.0.0.1:${port}`, cancelled, repeated: () => repeated, stop: () => server.forceShutdown() };
+  return { address: `127.0.0.1:${port}`, cancelled, repeated: () => repeated, handled, stop: () => server.forceShutdown() };
+}
+
+/** An echo server (or the one given) and a promise client of it through init(), telemetry off; both torn down with the test. */
+export async function echoClient(t: ExecutionContext, server?: EchoServer) {
+  const echo = server ?? (await startEchoServer());
+  t.teardown(() => echo.stop());
+  const sdk = await init({ config: { grpc_clients: { services: [{ name: 'echo', address: echo.address }] } }, clients: { echo: EchoService }, env: TELEMETRY_OFF });
+  t.teardown(() => sdk.shutdown());
+  return { echo, client: sdk.clients.echo, sdk };
 }

@@ -104,8 +104,11 @@ export interface SilentPeer {
   close(): Promise<void>;
 }
 
-/** A TCP server that accepts connections and never sends a byte: not an HTTP/2 peer, not a dead port. */
-export async function startSilentPeer(): Promise<SilentPeer> {
+/**
+ * A TCP server that accepts connections and never sends a byte: not an HTTP/2 peer, not a dead port.
+ * On 127.0.0.1 and any free port unless told (a replica's address behind a DNS name).
+ */
+export async function startSilentPeer(host = '127.0.0.1', port = 0): Promise<SilentPeer> {
   const sockets = new Set<Socket>();
   const changes = new EventEmitter();
   let accepted = 0;
@@ -124,11 +127,11 @@ export async function startSilentPeer(): Promise<SilentPeer> {
     });
     changes.emit('change');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const bound = (server.address() as { port: number }).port;
   return {
-    port,
-    address: `127.0.0.1:${port}`,
+    port: bound,
+    address: `${host}:${bound}`,
     get accepted() {
       return accepted;
     },

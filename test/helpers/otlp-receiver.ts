@@ -12,7 +12,12 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export interface OtlpReceiverOptions {
+  /** The HTTP status every post is answered with (default 200); 503 plays a collector that is not ready. */
+  status?: number;
+}
+
+export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const received = new Map<string, unknown[]>();
   const waiters: { path: string; accept: (body: unknown) => boolean; resolve: (body: unknown) => void }[] = [];
   const server: Server = createServer((request, response) => {
@@ -28,7 +33,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve(body);
       }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      response.writeHead(options.status ?? 200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,5 +1,5 @@
-// Replicas of the book service on 127.0.0.1, .2, .3 (one port) behind one DNS name, steady traffic through
-// the SDK, and the one function that makes a call, so the call API can be swapped in a single place.
+// Replicas of the book service on 127.0.0.1, .2, .3 (one port) behind one DNS name, steady or paced traffic
+// through the SDK, and the one function that makes a call, so the call API can be swapped in a single place.
 import { EventEmitter, once } from 'node:events';
 import { getBook, type BookClient, type CallFailure } from './calls.ts';
 import { startBookServer, type RunningServer } from './servers.ts';
@@ -8,6 +8,8 @@ export interface Replica extends RunningServer {
   readonly host: string;
   /** Calls this replica has answered. */
   served: number;
+  /** How long it waits before each answer; a test may change it while calls run. */
+  delayMs: number;
   /** Emits 'call' for every call it receives. */
   readonly events: EventEmitter;
   /** Graceful stop (server.tryShutdown): refuses new calls, lets the ones in flight finish. */
@@ -30,12 +32,13 @@ export async function startReplica(host: string, port: number, delayMs = 0): Pro
     onGetBook: async () => {
       replica!.served += 1;
       events.emit('call');
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (replica!.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, replica!.delayMs));
     },
   });
   replica = Object.assign(server, {
     host,
     served: 0,
+    delayMs,
     events,
     drain: () => new Promise<void>((resolve) => server.server.tryShutdown(() => resolve())),
   });
@@ -79,4 +82,19 @@ export function steadyTraffic(client: BookClient, concurrency = 4): Traffic {
       await Promise.all(loops);
     },
   });
+}
+
+/**
+ * `total` calls at `perSecond` calls a second, each started on time whether or not the earlier ones have
+ * answered (open loop: how independent users load a service); resolves when all have answered.
+ */
+export async function pacedCalls(client: BookClient, perSecond: number, total: number): Promise<void> {
+  const calls: Promise<unknown>[] = [];
+  const started = performance.now();
+  while (calls.length < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * perSecond) / 1_000) + 1);
+    while (calls.length < due) calls.push(call(client));
+    await new Promise((resolve) => setTimeout(resolve, 1_000 / perSecond));
+  }
+  await Promise.all(calls);
 }

@@ -1,5 +1,6 @@
 // Certificates made at test time with openssl: a CA, a server certificate for localhost/127.0.0.1,
-// a client certificate, and deliberately wrong ones (another CA, another name, expired).
+// a client certificate, and deliberately wrong ones (another CA, another name, expired). Tests that
+// use them register through testNeeding([OPENSSL], ...) (tools.ts) and call testPki() inside the test.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,4 +62,12 @@ export function makeTestPki(): TestPki {
     clientKey: file('client.key'),
     read: (path: string) => readFileSync(path),
   };
+}
+
+let shared: TestPki | undefined;
+
+/** One PKI per test process, made on first use: a test file skipped for want of openssl never runs it. */
+export function testPki(): TestPki {
+  shared ??= makeTestPki();
+  return shared;
 }

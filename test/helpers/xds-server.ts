@@ -46,8 +46,15 @@ function loadAds(): ServiceClientConstructor {
   return v3['AggregatedDiscoveryService'] as ServiceClientConstructor;
 }
 
-/** Serves `serviceName` (the xds:///<serviceName> target) from one cluster. */
-export async function startXdsServer(serviceName: string): Promise<TestXdsServer> {
+/** An Envoy route retry policy, which grpc-js-xds turns into a native grpc-js retryPolicy. */
+export interface RouteRetryPolicy {
+  /** Comma-separated Envoy retry conditions, e.g. "unavailable". */
+  retryOn: string;
+  numRetries: number;
+}
+
+/** Serves `serviceName` (the xds:///<serviceName> target) from one cluster, its route retrying as `retry` says. */
+export async function startXdsServer(serviceName: string, retry?: RouteRetryPolicy): Promise<TestXdsServer> {
   const ads = loadAds();
   const cluster = `${serviceName}-cluster`;
   let endpoints: string[] = [];
@@ -56,7 +63,8 @@ export async function startXdsServer(serviceName: string): Promise<TestXdsServer
 
   const resources = (typeUrl: string): object[] => {
     if (typeUrl === TYPES.listener) {
-      const routeConfig = { name: 'route', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '' }, route: { cluster } }] }] };
+      const retryPolicy = retry ? { retry_policy: { retry_on: retry.retryOn, num_retries: { value: retry.numRetries } } } : {};
+      const routeConfig = { name: 'route', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '' }, route: { cluster, ...retryPolicy } }] }] };
       const hcm = { '@type': HCM, route_config: routeConfig, http_filters: [{ name: 'router', typed_config: { '@type': ROUTER } }] };
       return [{ '@type': TYPES.listener, name: serviceName, api_listener: { api_listener: hcm } }];
     }
