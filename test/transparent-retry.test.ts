@@ -93,7 +93,7 @@ test('a transparent retry is an attempt in telemetry: A66 attempt metrics, A96 t
   t.is(callSpan.status.code, SpanStatusCode.UNSET);
   const attempts = spans.filter((span) => span.name === 'Attempt.book.v1.BookService/GetBook').sort((a, b) => Number(a.attributes['transparent-retry']) - Number(b.attributes['transparent-retry']));
   t.deepEqual(
-    attempts.map((span) => [span.attributes['rpc.response.status_code'], span.attributes['transparent-retry'], span.attributes['previous-rpc-attempts'], span.attributes['grpcclient.attempt']]),
+    attempts.map((span) => [span.attributes['rpc.status_code'], span.attributes['transparent-retry'], span.attributes['previous-rpc-attempts'], span.attributes['grpcclient.attempt']]),
     [
       ['UNAVAILABLE', false, 0, 1],
       ['OK', true, 0, 1],
