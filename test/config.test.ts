@@ -301,12 +301,13 @@ test('telemetry numbers are strict: "9464abc" is no port and "0.5x" no sample ra
   const telemetry = (fields: object) => ({ grpc_clients: { telemetry: fields, services: [{ name: 'book-service', address: 'books:1' }] } });
   t.deepEqual(problemsOf(telemetry({ metrics: { prometheus_port: '9464abc' }, traces: { sample_ratio: '0.5x' } })), [
     'grpc_clients.telemetry.traces.sample_ratio: "0.5x" must be a number from 0 to 1',
-    'grpc_clients.telemetry.metrics.prometheus_port: "9464abc" must be a port number from 0 to 65535',
+    'grpc_clients.telemetry.metrics.prometheus_port: "9464abc" must be a port number from 1 to 65535',
   ]);
   t.deepEqual(problemsOf(telemetry({}), { GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT: '70000', GRPC_CLIENTS_TELEMETRY_TRACES_SAMPLE_RATIO: '1.5' }), [
     'GRPC_CLIENTS_TELEMETRY_TRACES_SAMPLE_RATIO (grpc_clients.telemetry.traces.sample_ratio): "1.5" must be a number from 0 to 1',
-    'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT (grpc_clients.telemetry.metrics.prometheus_port): "70000" must be a port number from 0 to 65535',
+    'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT (grpc_clients.telemetry.metrics.prometheus_port): "70000" must be a port number from 1 to 65535',
   ]);
+  t.deepEqual(problemsOf(telemetry({ metrics: { prometheus_port: 0 } })), ['grpc_clients.telemetry.metrics.prometheus_port: 0 must be a port number from 1 to 65535'], 'the exporter would read 0 as 9464');
   const config = loadConfig(telemetry({ metrics: { prometheus_port: '9465' }, traces: { sample_ratio: '0.25' } }), { env: {} });
   t.deepEqual([config.telemetry.metrics.prometheus_port, config.telemetry.traces.sample_ratio], [9465, 0.25]);
 });

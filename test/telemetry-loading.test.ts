@@ -58,7 +58,9 @@ test('with OTLP traces, the OTLP trace exporter is loaded and the metrics one is
 
 test('with telemetry on, a second init() in the process imports nothing again: the telemetry and exporter modules are loaded once', async (t) => {
   const port = await deadPort();
-  const { modules, resolvedBySecondInit } = await loadingWith({ traces: { exporter: 'otlp', endpoint: `http://127.0.0.1:${port}` }, flush_timeout: '200ms', metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: 0 } });
+  // A port of its own: on a taken one the SDK would warn, and a warning written in the second round loads winston then.
+  const prometheusPort = await deadPort();
+  const { modules, resolvedBySecondInit } = await loadingWith({ traces: { exporter: 'otlp', endpoint: `http://127.0.0.1:${port}` }, flush_timeout: '200ms', metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: prometheusPort } });
   t.true(modules.some((url) => url.includes('@opentelemetry/exporter-prometheus')), 'the first init() loaded the SDK and its exporters');
   t.is(resolvedBySecondInit, 0);
 });

@@ -19,7 +19,8 @@ export function telemetryConfig(profile: TelemetryProfile, sinkUrl: string): Tel
   return {
     enabled: true,
     traces: { exporter: 'otlp', endpoint: sinkUrl, sample_ratio: profile === 'all' ? 1 : 0.1 },
-    metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: 0 },
+    // A port per process (each variant runs in one): never scraped, and a taken one would only log a warning.
+    metrics: { exporter: 'prometheus', prometheus_host: '127.0.0.1', prometheus_port: 20_000 + (process.pid % 40_000) },
     logs: { level: 'info' },
   };
 }

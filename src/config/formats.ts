@@ -113,7 +113,8 @@ export const FORMATS: Record<FormatName, ConfigFormat> = {
   percent: numberFormat((value) => value >= 0 && value <= 100, 'must be a percentage from 0 to 100'),
   ratio: numberFormat((value) => value >= 0 && value <= 1, 'must be a number from 0 to 1'),
   // Port 0 asks the system for a free port.
-  'tcp-port': numberFormat((value) => Number.isInteger(value) && value >= 0 && value <= 65535, 'must be a port number from 0 to 65535'),
+  // Not 0: OpenTelemetry's Prometheus exporter reads port 0 as its default, 9464, not as "any free port".
+  'tcp-port': numberFormat((value) => Number.isInteger(value) && value >= 1 && value <= 65535, 'must be a port number from 1 to 65535'),
   'hedge-attempts': numberFormat((value) => value === 0 || (Number.isInteger(value) && value >= 2 && value <= 5), 'must be 0 (off) or an integer from 2 to 5'),
   'service-name': {
     validate(value: unknown) {

@@ -69,7 +69,7 @@ export const telemetrySchema = defineSchema({
       env: 'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_HOST',
     },
     prometheus_port: {
-      doc: 'Port of the Prometheus scrape endpoint (path /metrics); 0 picks a free port.',
+      doc: 'Port of the Prometheus scrape endpoint (path /metrics), 1-65535. A port already taken does not stop the application: it logs a warning and serves calls without the endpoint.',
       format: 'tcp-port',
       default: 9464,
       env: 'GRPC_CLIENTS_TELEMETRY_METRICS_PROMETHEUS_PORT',
