@@ -3,6 +3,7 @@
 import { connectivityState as ConnectivityState, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { EndpointLoad } from './endpoint-load.ts';
 import { chooseOfTwo, type Random } from './p2c.ts';
+import type { CallScheduler } from '../call/scheduler.ts';
 
 type Endpoint = experimental.Endpoint;
 type Picker = experimental.Picker;
@@ -32,10 +33,7 @@ export class LeastRequestConfig implements experimental.TypedLoadBalancingConfig
 export const SCHEDULER_OPTION = 'grpcclient.scheduler';
 
 /** What the policy uses of the call scheduler: monotonic milliseconds and a uniform [0, 1) draw. */
-export interface PolicyScheduler {
-  now(): number;
-  random(): number;
-}
+export type PolicyScheduler = Pick<CallScheduler, 'now' | 'random'>;
 
 /** For a channel made without the option (not one of the SDK's): the process's own clock and randomness. */
 const processScheduler: PolicyScheduler = { now: () => performance.now(), random: () => Math.random() };

@@ -8,31 +8,8 @@ import type { AttemptRouting } from '../balancing/distinct-hedges.ts';
 /** What grpc-js's Channel.createCall returns: one attempt on the wire. */
 export type WireCall = ReturnType<Channel['createCall']>;
 
-/** One attempt: a grpc-js call and what happened to it. */
-export interface Attempt {
-  /** 1-based, in start order. */
-  readonly number: number;
-  readonly wire: WireCall;
-  /**
-   * clock.now() at start and at status, and the wall-clock start for a span written afterwards. After a
-   * transparent retry, the start of the stream that retried.
-   */
-  startedAt: number;
-  startedAtEpochMs: number;
-  endedAt?: number;
-  status?: StatusObject;
-  /** "ip:port" of the server that answered, read when the attempt ends. */
-  peer?: string;
-  sentBytes: number;
-  rcvdBytes: number;
-  /** Cancelled by the call itself because another attempt's answer was the call's (a lost hedge). */
-  superseded?: boolean;
-  /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
-  routing?: AttemptRouting;
-  forgetRouting?: () => void;
-  /** Its stream is grpc-js's transparent retry of a refused one (gRFC A72 transparent-retry). */
-  transparentRetry?: boolean;
-}
+/** One attempt as telemetry and the call see it: a grpc-js call and what happened to it (fields: EngineAttempt). */
+export type Attempt = Pick<EngineAttempt, 'number' | 'wire' | 'startedAt' | 'startedAtEpochMs' | 'endedAt' | 'status' | 'peer' | 'sentBytes' | 'rcvdBytes' | 'superseded' | 'routing' | 'forgetRouting' | 'transparentRetry'>;
 
 /** A stream of an attempt that the server refused and grpc-js retried transparently: an attempt for telemetry only. */
 export interface RefusedStream {
@@ -66,19 +43,28 @@ interface QueuedWrite {
 }
 
 /** An attempt as the engine keeps it; also the observer of its streams that the picker reports to. */
-export class EngineAttempt implements Attempt, StreamObserver {
+export class EngineAttempt implements StreamObserver {
+  /** 1-based, in start order. */
   readonly number: number;
   readonly wire: WireCall;
+  /**
+   * clock.now() at start and at status, and the wall-clock start for a span written afterwards. After a
+   * transparent retry, the start of the stream that retried.
+   */
   startedAt: number;
   startedAtEpochMs: number;
   endedAt?: number;
   status?: StatusObject;
+  /** "ip:port" of the server that answered, read when the attempt ends. */
   peer?: string;
   sentBytes = 0;
   rcvdBytes = 0;
+  /** Cancelled by the call itself because another attempt's answer was the call's (a lost hedge). */
   superseded?: boolean;
+  /** Hedged calls only: where the picker sent this attempt (and which addresses it was to avoid). */
   routing?: AttemptRouting;
   forgetRouting?: () => void;
+  /** Its stream is grpc-js's transparent retry of a refused one (gRFC A72 transparent-retry). */
   transparentRetry?: boolean;
   private readonly call: RefusalListener;
   /** Where the attempt's current stream went, once grpc-js started one. */

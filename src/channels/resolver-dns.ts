@@ -3,6 +3,7 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { experimental, status as Status, type ChannelOptions } from '@grpc/grpc-js';
+import { backgroundScheduler, type BackgroundScheduler } from '../call/scheduler.ts';
 
 /** The URI scheme this resolver answers; target.ts maps dns targets with a host name onto it. */
 export const RESOLVER_SCHEME = 'grpcclient-dns';
@@ -11,26 +12,8 @@ export const RESOLVE_INTERVAL_OPTION = 'grpcclient.resolve_interval_ms';
 /** Channel option carrying the service's min_resolve_interval in ms. */
 export const MIN_RESOLVE_INTERVAL_OPTION = 'grpcclient.min_resolve_interval_ms';
 
-/**
- * Time and chance as the resolver sees them (the subset of call/scheduler.ts's CallScheduler it needs),
- * injected in tests so the spacing rules are checked without waiting.
- */
-export interface Scheduler {
-  /** Monotonic milliseconds. */
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  /** Uniform in [0, 1): the backoff jitter. */
-  random(): number;
-}
-
-const realScheduler: Scheduler = {
-  now: () => performance.now(),
-  // unref: a resolution timer alone must never keep the process alive.
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  random: () => Math.random(),
-};
+/** Time and chance as the resolver sees them, injected in tests so the spacing rules are checked without waiting. */
+export type Scheduler = BackgroundScheduler;
 
 /**
  * After a failed lookup the next one waits as a failed connection does (gRPC connection backoff: x1.6
@@ -105,7 +88,7 @@ export class PeriodicDnsResolver implements experimental.Resolver {
   /** What was last reported: a set key, "error", or undefined before the first report. */
   private reported: string | undefined;
 
-  constructor(target: experimental.GrpcUri, listener: experimental.ResolverListener, options: ChannelOptions, scheduler: Scheduler = realScheduler) {
+  constructor(target: experimental.GrpcUri, listener: experimental.ResolverListener, options: ChannelOptions, scheduler: Scheduler = backgroundScheduler) {
     const hostPort = experimental.splitHostPort(target.path);
     if (!hostPort?.host || hostPort.port === undefined) throw new Error(`${experimental.uriToString(target)}: host:port expected`);
     this.target = target;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
+import { backgroundScheduler, type BackgroundScheduler } from '../call/scheduler.ts';
 
 /** What OpenTelemetry's settings resolve to for one signal (URL, headers, compression, TLS agent), env included. */
 export type OtlpHttpSettings = ReturnType<typeof convertLegacyHttpOptions>;
@@ -24,22 +25,8 @@ const MAX_RETRIES = 5;
 /** A collector's answer is a few bytes; one that sends more is not a collector, and is not read to the end. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-/** The clock, backoff timers and chance as the transport sees them; tests hand it timers they fire. */
-export interface TransportTimers {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  /** Uniform in [0, 1): the backoff jitter. */
-  random(): number;
-}
-
-/** Unref'd: a telemetry timer never keeps the application alive. */
-const realTimers: TransportTimers = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
-  random: () => Math.random(),
-};
+/** The clock, backoff timers and chance as the transport sees them (unref'd for real); tests hand it timers they fire. */
+export type TransportTimers = BackgroundScheduler;
 
 export interface TransportSignals {
   /** Aborted when shutdown starts: a retry still waiting goes at once, and every failure from then on is final. */
@@ -63,7 +50,7 @@ export class OtlpHttpTransport implements IExporterTransport {
   /** Wakes the retries waiting for their backoff. */
   private readonly waiting = new Set<() => void>();
 
-  constructor(settings: OtlpHttpSettings, signals: TransportSignals, timers: TransportTimers = realTimers) {
+  constructor(settings: OtlpHttpSettings, signals: TransportSignals, timers: TransportTimers = backgroundScheduler) {
     this.settings = settings;
     this.signals = signals;
     this.timers = timers;
