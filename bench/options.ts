@@ -1,4 +1,4 @@
-// Command-line flags of `npm run bench`, with the defaults of a full run (about 12 minutes on 2 cores).
+// Command-line flags of `npm run bench`, with the defaults of a full run (about 35 minutes on 2 cores).
 import { parseArgs } from 'node:util';
 import { VARIANTS, type VariantName } from './variant.ts';
 
@@ -35,7 +35,9 @@ export interface BenchOptions {
 const USAGE = `npm run bench -- [--quick] [--rounds N] [--warmup S] [--duration S] [--variants a,b] [--scenarios c1,c64,stream]
                     [--soak-calls N] [--retry-seconds S] [--skip init,soak,retry] [--out DIR] [--profile] [--heap-profile]
   --quick: 3 rounds of 1 s windows, a 50,000-call soak, 5 s of retry amplification (about 3 minutes).
-  Full run (default): 3 rounds of 3 s windows after 1 s warm-up, the 1,000,000-call soak, 30 s of retry amplification.
+  Full run (default): 3 rounds of 3 s windows after 8 s warm-up, the 1,000,000-call soak, 30 s of retry amplification.
+  --warmup S: seconds of calls before each measured window. Below about 5 s a window still measures V8 compiling
+    the client (most of all the OpenTelemetry SDK's code), not the client; --quick is that cold, so judge nothing by it.
   --profile: also write a CPU profile of each client run to DIR/profiles (read one with bench/profile-top.ts).
   --heap-profile: also write an allocation profile of each client run there (read one with bench/heap-top.ts).
   variants: ${VARIANTS.join(', ')}`;
@@ -83,7 +85,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   return {
     rounds: number(values.rounds, 3),
-    warmupMs: number(values.warmup, quick ? 0.3 : 1) * 1000,
+    // A service runs warm: with 1 s of warm-up a window measured JIT compilation, worst for the clients with the
+    // most code (raw grpc-js 113-132 µs/call cold vs 70-83 warm, the production profile 215 vs 94; docs/benchmarks.md).
+    warmupMs: number(values.warmup, quick ? 0.3 : 8) * 1000,
     durationMs: number(values.duration, quick ? 1 : 3) * 1000,
     variants,
     scenarios,

@@ -43,3 +43,16 @@ testNeeding([OPENSSL], 'npm run bench with tiny counts measures every chosen var
   t.regex(markdown, /\| 1\. raw grpc-js, one channel \(floor\) \|/);
   t.regex(markdown, /## Targets/);
 });
+
+testNeeding([OPENSSL], 'bench/interleaved.ts alternates raw grpc-js, telemetry off and one profile in one process and prints a row for each', async (t) => {
+  const { stdout } = await run(process.execPath, ['bench/interleaved.ts', 'production', 'unary', '--slices', '2', '--slice-ms', '100', '--concurrency', '4'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    timeout: 60_000,
+  });
+  const rows = stdout.split('\n').filter((line) => /^(raw|off|production) /.test(line));
+  t.deepEqual(rows.map((row) => row.split(/\s+/)[0]), ['raw', 'off', 'production']);
+  for (const row of rows) {
+    const [cpu, overOff, ratio, bytes] = row.trim().split(/\s+/).slice(1).map(Number);
+    t.true(cpu! > 0 && Number.isFinite(overOff) && ratio! > 0 && bytes! > 0, row);
+  }
+});
