@@ -11,7 +11,9 @@ import { deadPort } from './helpers/servers.ts';
 const SCRIPT = fileURLToPath(new URL('fixtures/loaded-modules.ts', import.meta.url));
 
 interface Loading {
-  /** Every module the first init() (and the import before it) resolved. */
+  /** Every module the import and the first init() resolved, before anything was exported. */
+  atInit: string[];
+  /** Every module the first init() and shutdown() (and the import before them) resolved. */
   modules: string[];
   /** How many modules a second init() in the same process resolved. */
   resolvedBySecondInit: number;
@@ -19,8 +21,8 @@ interface Loading {
   output: string;
 }
 
-async function loadingWith(telemetry: object): Promise<Loading> {
-  const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT], { env: { ...process.env, TELEMETRY: JSON.stringify(telemetry) }, timeout: 60_000 });
+async function loadingWith(telemetry: object, extraEnv: Record<string, string> = {}): Promise<Loading> {
+  const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT], { env: { ...process.env, TELEMETRY: JSON.stringify(telemetry), ...extraEnv }, timeout: 60_000 });
   const lines = stdout.split('\n');
   return { ...(JSON.parse(lines.pop()!) as Omit<Loading, 'output'>), output: lines.join('\n') };
 }
@@ -48,12 +50,14 @@ test('with Prometheus metrics and no traces, no OTLP exporter module is loaded',
   t.deepEqual(loaded.filter((url) => OTLP_EXPORTER.test(url)), []);
 });
 
-test('with OTLP traces, the OTLP trace exporter is loaded and the metrics one is not', async (t) => {
+test('with OTLP traces, init() loads no OTLP module; the first export loads the trace exporter, and never the metrics one', async (t) => {
   const collector = `http://127.0.0.1:${await deadPort()}`;
-  const loaded = await modulesLoadedWith({ flush_timeout: '200ms', traces: { exporter: 'otlp', endpoint: collector }, metrics: { exporter: 'none' } });
-  t.true(loaded.some((url) => url.endsWith('/src/telemetry/otlp-exporters.ts')));
-  t.true(loaded.some((url) => url.includes('@opentelemetry/otlp-exporter-base')));
-  t.false(loaded.some((url) => url.includes('@opentelemetry/exporter-metrics-otlp') || url.includes('@opentelemetry/exporter-prometheus')));
+  const { atInit, modules } = await loadingWith({ flush_timeout: '200ms', traces: { exporter: 'otlp', endpoint: collector }, metrics: { exporter: 'none' } }, { SPAN: '1' });
+  t.true(atInit.some((url) => url.includes('@opentelemetry/sdk-trace')), 'telemetry is on at init()');
+  t.deepEqual(atInit.filter((url) => OTLP_EXPORTER.test(url) || url.endsWith('/src/telemetry/otlp-exporters.ts')), []);
+  t.true(modules.some((url) => url.endsWith('/src/telemetry/otlp-exporters.ts')));
+  t.true(modules.some((url) => url.includes('@opentelemetry/otlp-exporter-base')));
+  t.false(modules.some((url) => url.includes('@opentelemetry/exporter-metrics-otlp') || url.includes('@opentelemetry/exporter-prometheus')));
 });
 
 test('with telemetry on, a second init() in the process imports nothing again: the telemetry and exporter modules are loaded once', async (t) => {

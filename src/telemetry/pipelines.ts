@@ -1,6 +1,7 @@
 // The export pipelines the config asks for: span processors and metric readers. Each exporter module is
 // imported only when it is used, so a Prometheus-only service never loads the OTLP exporters, and once.
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { BatchSpanProcessor, ConsoleSpanExporter, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader, type MetricProducer, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { TelemetryConfig } from '../config/types.ts';
@@ -27,11 +28,47 @@ export async function spanProcessors(config: TelemetryConfig, options: PipelineO
   if (kind === 'none') return [];
   const timeout = exportTimeoutMs('traces', config, options.env);
   const delay = spanBatchDelayMs(options.env);
-  const exporter =
-    kind === 'otlp'
-      ? (await (otlpExportersModule ??= import('./otlp-exporters.ts'))).otlpSpanExporter(otlpUrl('traces', config, options.env), timeout, options.signals)
-      : new ConsoleSpanExporter();
+  let exporter: SpanExporter;
+  if (kind === 'otlp') {
+    const url = otlpUrl('traces', config, options.env);
+    exporter = new LoadedOnFirstExport(async () => (await (otlpExportersModule ??= import('./otlp-exporters.ts'))).otlpSpanExporter(url, timeout, options.signals));
+  } else {
+    exporter = new ConsoleSpanExporter();
+  }
   return [new BatchSpanProcessor({ exporter: options.failures.spans(exporter, kind), exportTimeoutMillis: timeout, ...(delay ? { scheduledDelayMillis: delay } : {}) })];
+}
+
+/**
+ * The OTLP span exporter, made when the first batch of spans is exported rather than in init(): its modules
+ * (otlp-exporter-base, otlp-transformer and the ES module view of node:http) were a fifth of init()'s time with
+ * telemetry, and the first batch goes out seconds later, off the application's startup path. (The metric
+ * exporter cannot wait: its reader asks it for the temporality when it is made.)
+ */
+class LoadedOnFirstExport implements SpanExporter {
+  private readonly load: () => Promise<SpanExporter>;
+  private loaded: Promise<SpanExporter> | undefined;
+
+  constructor(load: () => Promise<SpanExporter>) {
+    this.load = load;
+  }
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    (this.loaded ??= this.load()).then(
+      (exporter) => exporter.export(spans, done),
+      (error: unknown) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }
+
+  /** Nothing to shut down or flush before the first export made the exporter. */
+  async shutdown(): Promise<void> {
+    const exporter = await this.loaded?.catch(() => undefined);
+    await exporter?.shutdown();
+  }
+
+  async forceFlush(): Promise<void> {
+    const exporter = await this.loaded?.catch(() => undefined);
+    await exporter?.forceFlush?.();
+  }
 }
 
 export async function metricReaders(config: TelemetryConfig, options: PipelineOptions): Promise<{ readers: IMetricReader[]; prometheusUrl?: string }> {
