@@ -30,21 +30,18 @@ const sliceMs = Number(values['slice-ms']);
 const concurrency = Number(values.concurrency ?? (kind === 'unary' ? 64 : 16));
 
 /** The profiles of the bench (production, all), and the same with one signal left out, to say what each costs. */
-function profileConfig(sinkUrl: string, port: number): TelemetryConfigInput {
-  const production = telemetryConfig('production', sinkUrl);
-  const metrics = { exporter: 'prometheus' as const, prometheus_host: '127.0.0.1', prometheus_port: port };
+function profileConfig(sinkUrl: string): TelemetryConfigInput {
+  if (profile === 'production' || profile === 'all') return telemetryConfig(profile, sinkUrl);
+  // The production profile's parts: its Prometheus endpoint, and its OTLP traces at another ratio.
+  const { metrics, logs } = telemetryConfig('production', sinkUrl);
   const traces = { exporter: 'otlp' as const, endpoint: sinkUrl };
   switch (profile) {
-    case 'production':
-      return { ...production, metrics };
-    case 'all':
-      return { ...telemetryConfig('all', sinkUrl), metrics };
     case 'traces-only':
-      return { enabled: true, traces: { ...traces, sample_ratio: 0.1 }, metrics: { exporter: 'none' }, logs: { level: 'info' } };
+      return { enabled: true, traces: { ...traces, sample_ratio: 0.1 }, metrics: { exporter: 'none' }, logs };
     case 'metrics-only':
-      return { enabled: true, traces: { exporter: 'none' }, metrics, logs: { level: 'info' } };
+      return { enabled: true, traces: { exporter: 'none' }, metrics, logs };
     case 'sampled-out':
-      return { enabled: true, traces: { ...traces, sample_ratio: 0 }, metrics, logs: { level: 'info' } };
+      return { enabled: true, traces: { ...traces, sample_ratio: 0 }, metrics, logs };
     default:
       throw new Error(`unknown profile ${profile}`);
   }
@@ -60,7 +57,7 @@ const { BookService } = loadBookProto(grpc).book.v1;
 const sdk = async (name: string, telemetry: TelemetryConfigInput) =>
   init({ service: name, config: { grpc_clients: { services: [{ name: 'book', address, connect: 'eager' }], telemetry } }, clients: { book: BookService }, env: {} });
 // The telemetry-on init() first: it is the one that starts OpenTelemetry.
-const on = await sdk('bench-on', profileConfig(sinkUrl, 20_000 + (process.pid % 40_000)));
+const on = await sdk('bench-on', profileConfig(sinkUrl));
 const off = await sdk('bench-off', { enabled: false });
 const rawClient = new BookService(address, grpc.credentials.createInsecure()) as unknown as BookServiceClient;
 
